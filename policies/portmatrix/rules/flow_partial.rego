@@ -1,0 +1,33 @@
+# METADATA
+# title: Required flow partially allowed
+# description: |
+#   Rules allow some of a required flow's protocols, ports or addresses but not all of them
+#   (for example TCP 2049 to one data LIF but not the others). The missing part fails at run time,
+#   often only on some nodes or volumes.
+# custom:
+#   id: PM102
+#   severity: error
+#   remediation: Widen the allowing rule to every port, protocol and address the flow lists, or add a rule for the rest.
+#   related_resources:
+#   - https://kubernetes.io/docs/concepts/services-networking/network-policies/
+package portmatrix.rules.flow_partial
+
+import data.portmatrix.rules.flow_blocked
+import data.portmatrix.verdicts
+import rego.v1
+
+findings contains {
+	"rule": "PM102",
+	"flow": flow.id,
+	"message": sprintf("flow %s (%s -> %s) is only partly allowed: %s is not", [
+		flow.id, flow.from.role, flow.to.role, missing,
+	]),
+	"help": flow_blocked.help(flow, failing.direction),
+	"loc": failing.policies[0].loc,
+} if {
+	some flow in input.flows
+	v := verdicts.by_id[flow.id]
+	v.status == "partial"
+	failing := v.failing[0]
+	missing := concat(", ", [verdicts.describe_atom(a) | some a in array.slice(v.blocked_atoms, 0, 5)])
+}

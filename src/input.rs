@@ -1,0 +1,278 @@
+//! Builds the one input document the Rego rules see (`docs/input-schema.md`), and turns the
+//! engine's answer back into a [`Report`].
+
+use crate::engine::EngineReport;
+use crate::finding::{Finding, Severity};
+use crate::flows::{self, InactiveFlow, RequiredFlow, ResolvedComponent};
+use crate::matrix::Matrix;
+use crate::model::{Labels, Model};
+use crate::profile::Profile;
+use crate::report::{port_text, Decision, FlowReport, Report, Summary, REPORT_VERSION};
+use crate::rules::RuleMeta;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Version of the input document's schema.
+pub const INPUT_VERSION: u32 = 1;
+
+pub struct InputDocument {
+    /// The document as JSON text (serialized directly, without an intermediate tree).
+    pub json: String,
+    pub flows: Vec<RequiredFlow>,
+    /// Maps the location ids in `json` back to locations.
+    pub locations: Vec<crate::source::Loc>,
+}
+
+#[derive(Serialize)]
+struct Pod<'a> {
+    name: String,
+    kind: &'a str,
+    labels: &'a Labels,
+    host_network: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    component: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct ComponentOut<'a> {
+    #[serde(flatten)]
+    component: &'a ResolvedComponent,
+    /// `pod` or `host`, as for flow endpoints.
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
+struct NamespaceOut {
+    labels: Labels,
+}
+
+/// The input document (`docs/input-schema.md`).
+#[derive(Serialize)]
+struct Doc<'a> {
+    version: u32,
+    drivers: Vec<&'a str>,
+    profile: &'a Profile,
+    components: Vec<ComponentOut<'a>>,
+    pods: BTreeMap<&'a str, Vec<Pod<'a>>>,
+    namespaces: BTreeMap<String, NamespaceOut>,
+    policies: BTreeMap<&'a str, Vec<&'a crate::model::NetworkPolicy>>,
+    /// Policies of namespaces no driver flow touches, left out of `policies`.
+    policies_omitted: usize,
+    flows: &'a [RequiredFlow],
+    inactive_flows: &'a [InactiveFlow],
+    unsupported: &'a [crate::model::Unsupported],
+}
+
+pub fn build(matrices: &[&Matrix], profile: &Profile, model: &Model) -> InputDocument {
+    let by_ns = flows::policies_by_namespace(&model.network_policies);
+    let mut components: Vec<ResolvedComponent> = Vec::new();
+    for m in matrices {
+        components.extend(flows::resolve_components(m, profile, model));
+    }
+    let mut required: Vec<RequiredFlow> = Vec::new();
+    let mut inactive: Vec<InactiveFlow> = Vec::new();
+    for m in matrices {
+        let (r, i) = flows::resolve_flows(m, profile, &components, &by_ns);
+        required.extend(r);
+        inactive.extend(i);
+    }
+
+    // Known pods per namespace: the drivers' components and the workloads supplied.
+    let mut pods: BTreeMap<&str, Vec<Pod>> = BTreeMap::new();
+    for c in &components {
+        pods.entry(c.namespace.as_str()).or_default().push(Pod {
+            name: c.workload_name.clone(),
+            kind: &c.workload_kind,
+            labels: &c.labels,
+            host_network: c.host_network,
+            component: Some(&c.id),
+        });
+    }
+    for w in &model.workloads {
+        let known = components.iter().any(|c| {
+            c.workload_kind == w.kind && c.workload_name == w.name && c.namespace == w.namespace
+        });
+        if !known {
+            pods.entry(w.namespace.as_str()).or_default().push(Pod {
+                name: w.name.clone(),
+                kind: &w.kind,
+                labels: &w.labels,
+                host_network: w.host_network,
+                component: None,
+            });
+        }
+    }
+
+    // Every namespace anything refers to, with its labels (the implied name label at least).
+    let mut namespaces: BTreeMap<String, Labels> = BTreeMap::new();
+    let mut mention = |ns: &str| {
+        namespaces.entry(ns.to_string()).or_insert_with(|| {
+            [("kubernetes.io/metadata.name".to_string(), ns.to_string())].into()
+        });
+    };
+    for p in &model.network_policies {
+        mention(&p.namespace);
+    }
+    for w in &model.workloads {
+        mention(&w.namespace);
+    }
+    for c in &components {
+        mention(&c.namespace);
+    }
+    mention(&profile.cluster.dns.namespace);
+    mention(&profile.cluster.prometheus.namespace);
+    mention("kube-system");
+    for n in &model.namespaces {
+        namespaces.insert(n.name.clone(), n.labels.clone());
+    }
+
+    // Only namespaces where a driver's pods or a flow's pod endpoints live can hold a policy that
+    // selects them: the rest of a cluster dump stays out of the engine (it was validated by the
+    // reader already). This keeps a 10,000-policy dump fast and small.
+    let mut relevant: BTreeSet<&str> = components.iter().map(|c| c.namespace.as_str()).collect();
+    for f in &required {
+        for ep in [&f.from, &f.to] {
+            if ep.kind == "pod" {
+                if let Some(ns) = &ep.namespace {
+                    relevant.insert(ns.as_str());
+                }
+            }
+        }
+    }
+    let mut policies: BTreeMap<&str, Vec<&crate::model::NetworkPolicy>> = BTreeMap::new();
+    let mut omitted = 0usize;
+    for p in &model.network_policies {
+        if relevant.contains(p.namespace.as_str()) {
+            policies.entry(p.namespace.as_str()).or_default().push(p);
+        } else {
+            omitted += 1;
+        }
+    }
+
+    let doc = Doc {
+        version: INPUT_VERSION,
+        drivers: matrices.iter().map(|m| m.driver.as_str()).collect(),
+        profile,
+        components: components
+            .iter()
+            .map(|c| ComponentOut {
+                component: c,
+                kind: if c.host_network { "host" } else { "pod" },
+            })
+            .collect(),
+        pods,
+        namespaces: namespaces
+            .into_iter()
+            .map(|(k, labels)| (k, NamespaceOut { labels }))
+            .collect(),
+        policies,
+        policies_omitted: omitted,
+        flows: &required,
+        inactive_flows: &inactive,
+        unsupported: &model.unsupported,
+    };
+    let (json, locations) =
+        crate::source::with_loc_ids(|| serde_json::to_string(&doc).unwrap_or_default());
+    InputDocument {
+        json,
+        flows: required,
+        locations,
+    }
+}
+
+/// Merges the engine's verdicts and findings with the reader findings into a report.
+pub fn assemble(
+    doc: InputDocument,
+    result: EngineReport,
+    mut findings: Vec<Finding>,
+    registry: &[RuleMeta],
+    drivers: Vec<String>,
+) -> Report {
+    let verdicts: BTreeMap<&str, &crate::engine::EngineVerdict> =
+        result.flows.iter().map(|v| (v.id.as_str(), v)).collect();
+    let mut flows = Vec::new();
+    for f in &doc.flows {
+        let Some(v) = verdicts.get(f.id.as_str()) else {
+            continue;
+        };
+        let mut seen = BTreeSet::new();
+        let decided_by = v
+            .decided_by
+            .iter()
+            .filter_map(|d| Some((d, doc.locations.get(d.loc)?)))
+            .filter(|(d, loc)| {
+                seen.insert((
+                    loc.file.clone(),
+                    loc.line,
+                    d.effect.clone(),
+                    d.direction.clone(),
+                ))
+            })
+            .map(|(d, loc)| Decision {
+                file: loc.file.to_string(),
+                line: loc.line,
+                column: loc.column,
+                policy: d.policy.clone(),
+                direction: d.direction.clone(),
+                effect: d.effect.clone(),
+            })
+            .collect();
+        let mut reason = v.reason.clone();
+        if f.approximate {
+            reason.push_str(" (approximate: too many address pieces to check each one)");
+        }
+        flows.push(FlowReport {
+            id: f.id.clone(),
+            driver: f.driver.clone(),
+            from: f.from.role.clone(),
+            to: f.to.role.clone(),
+            protocol: f.protocol.clone(),
+            ports: f.port_ranges.iter().map(|r| port_text(*r)).collect(),
+            service: f.service.clone(),
+            purpose: f.purpose.clone(),
+            status: v.status.clone(),
+            reason,
+            decided_by,
+        });
+    }
+    for ef in result.findings {
+        let severity = registry
+            .iter()
+            .find(|r| r.id == ef.rule)
+            .map(|r| r.severity)
+            .unwrap_or(Severity::Error);
+        findings.push(Finding {
+            rule: ef.rule,
+            severity,
+            message: ef.message,
+            help: ef.help,
+            flow: ef.flow,
+            loc: ef.loc.and_then(|id| doc.locations.get(id).cloned()),
+        });
+    }
+    sort_findings(&mut findings);
+    findings.dedup();
+    Report {
+        version: REPORT_VERSION,
+        drivers,
+        flows,
+        findings,
+        summary: Summary::default(),
+    }
+}
+
+/// Located findings first, by file and position; then the rest by rule and flow.
+pub fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        let key = |f: &Finding| {
+            (
+                f.loc.is_none(),
+                f.loc.as_ref().map(|l| (l.file.clone(), l.line, l.column)),
+                f.rule.clone(),
+                f.flow.clone(),
+                f.message.clone(),
+            )
+        };
+        key(a).cmp(&key(b))
+    });
+}

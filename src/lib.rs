@@ -1,0 +1,182 @@
+//! portmatrix: checks Kubernetes NetworkPolicies (and, in time, CNI policies and host firewalls)
+//! against the communication matrices of storage CSI drivers.
+//!
+//! The core does no I/O: front ends (the CLI, the WASM module) hand it [`SourceFile`]s and render
+//! the [`Report`] it returns. One call does the work: [`lint`].
+
+pub mod bundle;
+pub mod engine;
+pub mod finding;
+pub mod flows;
+pub mod input;
+pub mod inputs;
+pub mod matrix;
+pub mod model;
+pub mod net;
+pub mod profile;
+pub mod report;
+pub mod rules;
+pub mod source;
+pub mod yaml;
+
+pub use finding::{Finding, Severity};
+pub use report::Report;
+pub use source::{Loc, SourceFile};
+
+/// The crate's version, as the tools print it.
+pub fn version() -> &'static str {
+    env!("CARGO_PKG_VERSION")
+}
+
+/// Limits on what one run may read.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Largest file read, in bytes (default 64 MiB).
+    pub max_file_size: usize,
+    pub yaml: yaml::Limits,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            max_file_size: 64 * 1024 * 1024,
+            yaml: yaml::Limits::default(),
+        }
+    }
+}
+
+/// Everything one lint run needs.
+#[derive(Debug, Clone, Default)]
+pub struct LintRequest {
+    pub files: Vec<SourceFile>,
+    /// Drivers to check. Empty: the profile's drivers, else those detected in the input.
+    pub drivers: Vec<String>,
+    pub profile: Option<SourceFile>,
+    pub options: Options,
+}
+
+/// A problem with the request itself (not with an input file): the front end exits with usage.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UsageError {
+    UnknownDriver {
+        name: String,
+        suggestion: Option<String>,
+        known: Vec<String>,
+    },
+    NoDriver {
+        known: Vec<String>,
+    },
+    Internal(String),
+}
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            UsageError::UnknownDriver { name, suggestion, known } => {
+                write!(f, "unknown driver `{name}`")?;
+                match suggestion {
+                    Some(s) => write!(f, "; did you mean `{s}`?"),
+                    None => write!(f, "; known drivers: {}", known.join(", ")),
+                }
+            }
+            UsageError::NoDriver { known } => write!(
+                f,
+                "no driver selected and none detected in the input; pass --driver ({}) or list drivers in the profile",
+                known.join(", ")
+            ),
+            UsageError::Internal(e) => write!(f, "internal error: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// Lints the request's files against the selected drivers' matrices.
+pub fn lint(request: &LintRequest) -> Result<Report, UsageError> {
+    let matrices = matrix::builtin().map_err(UsageError::Internal)?;
+    let mut findings = Vec::new();
+
+    let profile = match &request.profile {
+        Some(file) => {
+            let (p, errors) = profile::parse(&file.name, &file.text, &matrices);
+            findings.extend(errors);
+            p
+        }
+        None => profile::Profile::default(),
+    };
+
+    let mut model = model::Model::default();
+    for file in &request.files {
+        if file.text.len() > request.options.max_file_size {
+            findings.push(inputs::too_large(
+                &file.name,
+                file.text.len(),
+                request.options.max_file_size,
+            ));
+            continue;
+        }
+        let (m, errors) = inputs::read_file(file, &request.options.yaml);
+        model.extend(m);
+        findings.extend(errors);
+    }
+
+    let drivers = select_drivers(request, &profile, &model, &matrices)?;
+    let selected: Vec<&matrix::Matrix> = drivers
+        .iter()
+        .filter_map(|d| matrices.iter().find(|m| &m.driver == d))
+        .collect();
+    let doc = input::build(&selected, &profile, &model);
+    let result = engine::evaluate(&doc.json).map_err(UsageError::Internal)?;
+    let registry = rules::registry().map_err(UsageError::Internal)?;
+    let mut report = input::assemble(doc, result, findings, &registry, drivers);
+    report.compute_summary(request.files.len());
+    Ok(report)
+}
+
+fn select_drivers(
+    request: &LintRequest,
+    profile: &profile::Profile,
+    model: &model::Model,
+    matrices: &[matrix::Matrix],
+) -> Result<Vec<String>, UsageError> {
+    let known: Vec<String> = matrices.iter().map(|m| m.driver.clone()).collect();
+    if !request.drivers.is_empty() {
+        for d in &request.drivers {
+            if !known.contains(d) {
+                return Err(UsageError::UnknownDriver {
+                    name: d.clone(),
+                    suggestion: profile::did_you_mean(d, known.iter().map(String::as_str))
+                        .map(str::to_string),
+                    known,
+                });
+            }
+        }
+        let mut out = request.drivers.clone();
+        out.dedup();
+        return Ok(out);
+    }
+    if !profile.drivers.is_empty() {
+        return Ok(profile.drivers.keys().cloned().collect());
+    }
+    let detected: Vec<String> = matrices
+        .iter()
+        .filter(|m| detect(m, model))
+        .map(|m| m.driver.clone())
+        .collect();
+    if detected.is_empty() {
+        return Err(UsageError::NoDriver { known });
+    }
+    Ok(detected)
+}
+
+/// A driver is present when the input has its namespace or one of its workloads.
+fn detect(m: &matrix::Matrix, model: &model::Model) -> bool {
+    let ns = m.namespace.clone().unwrap_or_else(|| m.driver.clone());
+    model.namespaces.iter().any(|n| n.name == ns)
+        || model.network_policies.iter().any(|p| p.namespace == ns)
+        || model.workloads.iter().any(|w| {
+            m.components
+                .values()
+                .any(|c| c.workload.kind == w.kind && c.workload.name == w.name)
+        })
+}

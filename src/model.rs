@@ -1,0 +1,162 @@
+//! The one normalized form every input adapter produces. Serialized as-is into the Rego input
+//! document, so field names here are the policy authors' API (see `docs/input-schema.md`).
+//!
+//! Optional fields are left out when absent (never `null`), because Rego treats a present
+//! `null` as a value.
+
+use crate::source::Loc;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+pub type Labels = BTreeMap<String, String>;
+
+/// A Kubernetes label selector (`metav1.LabelSelector`).
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Selector {
+    pub match_labels: Labels,
+    pub match_expressions: Vec<Requirement>,
+    pub loc: Loc,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Requirement {
+    pub key: String,
+    /// `In`, `NotIn`, `Exists` or `DoesNotExist`.
+    pub operator: String,
+    pub values: Vec<String>,
+}
+
+/// A networking.k8s.io/v1 NetworkPolicy, with defaults applied (`policy_types`).
+#[derive(Debug, Clone, Serialize)]
+pub struct NetworkPolicy {
+    pub kind: String,
+    pub name: String,
+    pub namespace: String,
+    /// The object as a whole (its `metadata.name` line).
+    pub loc: Loc,
+    /// `file:line` of `loc`, for messages.
+    pub at: String,
+    pub pod_selector: Selector,
+    /// `Ingress`, `Egress`: as written, or defaulted as the API server does.
+    pub policy_types: Vec<String>,
+    pub ingress: Vec<PolicyRule>,
+    pub egress: Vec<PolicyRule>,
+    /// Suppressions from the `portmatrix.io/ignore` annotation, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ignore: Option<String>,
+}
+
+/// One ingress or egress rule. `peers` and `ports` are absent when the rule does not restrict them
+/// (an absent or empty `from`/`to`/`ports` list matches everything).
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicyRule {
+    pub loc: Loc,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peers: Option<Vec<Peer>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ports: Option<Vec<PortSpec>>,
+}
+
+/// A `from`/`to` entry. Selectors present together are ANDed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Peer {
+    pub loc: Loc,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pod_selector: Option<Selector>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace_selector: Option<Selector>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ip_block: Option<IpBlock>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IpBlock {
+    pub cidr: String,
+    pub cidr_loc: Loc,
+    pub except: Vec<Except>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Except {
+    pub cidr: String,
+    pub loc: Loc,
+}
+
+/// A port entry. `port` is a number or a named port; absent means every port of the protocol.
+#[derive(Debug, Clone, Serialize)]
+pub struct PortSpec {
+    pub loc: Loc,
+    /// `TCP`, `UDP` or `SCTP` (defaulted to `TCP`).
+    pub protocol: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<PortValue>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port_loc: Option<Loc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_port: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_port_loc: Option<Loc>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum PortValue {
+    Number(i64),
+    Name(String),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Namespace {
+    pub name: String,
+    /// Including the implied `kubernetes.io/metadata.name`.
+    pub labels: Labels,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub loc: Option<Loc>,
+}
+
+/// A pod template (from a Deployment, DaemonSet, StatefulSet, ...) or a bare Pod.
+#[derive(Debug, Clone, Serialize)]
+pub struct Workload {
+    pub kind: String,
+    pub name: String,
+    pub namespace: String,
+    pub labels: Labels,
+    pub host_network: bool,
+    pub container_ports: Vec<ContainerPort>,
+    pub loc: Loc,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ContainerPort {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub port: i64,
+    pub protocol: String,
+}
+
+/// An object of a policy kind that portmatrix does not analyse yet.
+#[derive(Debug, Clone, Serialize)]
+pub struct Unsupported {
+    pub api_version: String,
+    pub kind: String,
+    pub name: String,
+    pub loc: Loc,
+}
+
+/// Everything the adapters read from the user's files.
+#[derive(Debug, Default)]
+pub struct Model {
+    pub network_policies: Vec<NetworkPolicy>,
+    pub namespaces: Vec<Namespace>,
+    pub workloads: Vec<Workload>,
+    pub unsupported: Vec<Unsupported>,
+}
+
+impl Model {
+    pub fn extend(&mut self, other: Model) {
+        self.network_policies.extend(other.network_policies);
+        self.namespaces.extend(other.namespaces);
+        self.workloads.extend(other.workloads);
+        self.unsupported.extend(other.unsupported);
+    }
+}

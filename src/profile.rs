@@ -1,0 +1,434 @@
+//! The profile: the user's deployment facts (`.portmatrix.yaml`). Every key has a default from
+//! the driver's chart, so linting works without one.
+
+use crate::finding::Finding;
+use crate::matrix::Matrix;
+use crate::model::Labels;
+use crate::net;
+use crate::source::Loc;
+use crate::yaml::{self, Limits, Node, Value};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Profile {
+    pub drivers: BTreeMap<String, DriverProfile>,
+    pub cluster: ClusterProfile,
+    /// The file it came from, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DriverProfile {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// Feature switches: protocols listed under `protocols`, and `metrics`, `https_metrics`, ...
+    pub features: BTreeMap<String, bool>,
+    pub ports: BTreeMap<String, u16>,
+    pub storage: StorageProfile,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct StorageProfile {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub management: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub directory: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ClusterProfile {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub apiserver: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nodes: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pods: Option<Vec<String>>,
+    pub prometheus: PodRef,
+    pub dns: PodRef,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PodRef {
+    pub namespace: String,
+    pub labels: Labels,
+}
+
+impl Default for ClusterProfile {
+    fn default() -> Self {
+        ClusterProfile {
+            apiserver: None,
+            nodes: None,
+            pods: None,
+            prometheus: PodRef {
+                namespace: "monitoring".to_string(),
+                labels: [(
+                    "app.kubernetes.io/name".to_string(),
+                    "prometheus".to_string(),
+                )]
+                .into(),
+            },
+            dns: PodRef {
+                namespace: "kube-system".to_string(),
+                labels: [("k8s-app".to_string(), "kube-dns".to_string())].into(),
+            },
+        }
+    }
+}
+
+impl Profile {
+    /// The features in force for a driver: the matrix's defaults, then the profile's switches.
+    pub fn features(&self, matrix: &Matrix) -> BTreeMap<String, bool> {
+        let mut out: BTreeMap<String, bool> = matrix
+            .features
+            .iter()
+            .map(|(k, f)| (k.clone(), f.default))
+            .collect();
+        if let Some(d) = self.drivers.get(&matrix.driver) {
+            for (k, v) in &d.features {
+                out.insert(k.clone(), *v);
+            }
+        }
+        out
+    }
+
+    pub fn driver(&self, driver: &str) -> DriverProfile {
+        self.drivers.get(driver).cloned().unwrap_or_default()
+    }
+}
+
+/// Suggests the closest of `candidates` to `word`, if one is close.
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(word, c), c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+struct Reader<'a> {
+    errors: Vec<Finding>,
+    matrices: &'a [Matrix],
+}
+
+impl Reader<'_> {
+    fn error(&mut self, message: String, help: String, loc: &Loc) {
+        self.errors
+            .push(Finding::input_error(message, help, loc.clone()));
+    }
+
+    /// Checks that a mapping has only `allowed` keys; returns its entries.
+    fn keys<'n>(&mut self, node: &'n Node, path: &str, allowed: &[&str]) -> &'n [(Node, Node)] {
+        let Some(entries) = node.as_map() else {
+            if !node.is_null() {
+                self.error(
+                    format!("`{path}` must be a mapping, found {}", node.type_name()),
+                    format!("see the profile reference for `{path}`"),
+                    &node.loc,
+                );
+            }
+            return &[];
+        };
+        for (k, _) in entries {
+            let key = k.as_str().unwrap_or("");
+            if !allowed.contains(&key) {
+                let help = match did_you_mean(key, allowed.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!("`{path}` takes: {}", allowed.join(", ")),
+                };
+                self.error(format!("unknown key `{key}` in `{path}`"), help, &k.loc);
+            }
+        }
+        entries
+    }
+
+    fn string(&mut self, node: &Node, path: &str) -> Option<String> {
+        match &node.value {
+            Value::Str(s) => Some(s.clone()),
+            _ => {
+                self.error(
+                    format!("`{path}` must be a string, found {}", node.type_name()),
+                    String::new(),
+                    &node.loc,
+                );
+                None
+            }
+        }
+    }
+
+    fn boolean(&mut self, node: &Node, path: &str) -> Option<bool> {
+        let b = node.as_bool();
+        if b.is_none() {
+            self.error(
+                format!("`{path}` must be true or false, found {}", node.type_name()),
+                String::new(),
+                &node.loc,
+            );
+        }
+        b
+    }
+
+    fn cidrs(&mut self, node: &Node, path: &str) -> Option<Vec<String>> {
+        let items: Vec<&Node> = match &node.value {
+            Value::Seq(items) => items.iter().collect(),
+            Value::Str(_) => vec![node],
+            _ => {
+                self.error(
+                    format!(
+                        "`{path}` must be a list of CIDRs, found {}",
+                        node.type_name()
+                    ),
+                    "write addresses as a list, such as [\"10.0.0.10/32\"]".to_string(),
+                    &node.loc,
+                );
+                return None;
+            }
+        };
+        let mut out = Vec::new();
+        for item in items {
+            match item.as_str() {
+                Some(s) if net::parse_cidr(s).is_some() => out.push(s.to_string()),
+                _ => self.error(
+                    format!("`{path}`: invalid CIDR {}", describe(item)),
+                    "write an address with a prefix length, such as 10.0.0.0/24 or fd00::/64"
+                        .to_string(),
+                    &item.loc,
+                ),
+            }
+        }
+        Some(out)
+    }
+
+    fn pod_ref(&mut self, node: &Node, path: &str, target: &mut PodRef) {
+        for (k, v) in self.keys(node, path, &["namespace", "labels"]) {
+            match k.as_str() {
+                Some("namespace") => {
+                    if let Some(s) = self.string(v, &format!("{path}.namespace")) {
+                        target.namespace = s;
+                    }
+                }
+                Some("labels") => match crate::inputs::k8s::read_labels(Some(v), "labels") {
+                    Ok(l) => target.labels = l,
+                    Err(f) => self.errors.push(*f),
+                },
+                _ => {}
+            }
+        }
+    }
+
+    fn driver(&mut self, name: &str, node: &Node, matrix: &Matrix) -> DriverProfile {
+        let path = format!("drivers.{name}");
+        let mut out = DriverProfile::default();
+        let allowed = [
+            "namespace",
+            "protocols",
+            "metrics",
+            "https_metrics",
+            "features",
+            "ports",
+            "storage",
+        ];
+        let feature_names: Vec<&str> = matrix.features.keys().map(String::as_str).collect();
+        for (k, v) in self.keys(node, &path, &allowed) {
+            match k.as_str().unwrap_or("") {
+                "namespace" => out.namespace = self.string(v, &format!("{path}.namespace")),
+                "protocols" => {
+                    let Some(items) = v.as_seq() else {
+                        self.error(
+                            format!("`{path}.protocols` must be a list"),
+                            "for example: [nfsv4, iscsi]".to_string(),
+                            &v.loc,
+                        );
+                        continue;
+                    };
+                    // Listing protocols turns off the protocol defaults not listed.
+                    for p in protocol_features(matrix) {
+                        out.features.insert(p, false);
+                    }
+                    for item in items {
+                        let Some(p) = item.as_str() else { continue };
+                        let p = p.to_lowercase().replace('_', "-");
+                        if matrix.features.contains_key(&p) {
+                            out.features.insert(p, true);
+                        } else {
+                            let help = match did_you_mean(&p, feature_names.iter().copied()) {
+                                Some(s) => format!("did you mean `{s}`?"),
+                                None => format!(
+                                    "{name} supports: {}",
+                                    protocol_features(matrix).join(", ")
+                                ),
+                            };
+                            self.error(
+                                format!("unknown protocol `{p}` for driver {name}"),
+                                help,
+                                &item.loc,
+                            );
+                        }
+                    }
+                }
+                key @ ("metrics" | "https_metrics") => {
+                    let feature = key.replace('_', "-");
+                    if let Some(b) = self.boolean(v, &format!("{path}.{key}")) {
+                        if matrix.features.contains_key(&feature) {
+                            out.features.insert(feature, b);
+                        } else {
+                            self.error(
+                                format!("driver {name} has no `{key}` switch"),
+                                format!("{name}'s switches: {}", feature_names.join(", ")),
+                                &k.loc,
+                            );
+                        }
+                    }
+                }
+                "features" => {
+                    let entries = self.keys(v, &format!("{path}.features"), &feature_names);
+                    for (fk, fv) in entries {
+                        if let (Some(f), Some(b)) = (fk.as_str(), fv.as_bool()) {
+                            out.features.insert(f.to_string(), b);
+                        }
+                    }
+                }
+                "ports" => {
+                    let port_names: Vec<&str> = matrix.ports.keys().map(String::as_str).collect();
+                    let entries = self.keys(v, &format!("{path}.ports"), &port_names);
+                    for (pk, pv) in entries {
+                        let Some(key) = pk.as_str() else { continue };
+                        match pv.value {
+                            Value::Int(p) if (1..=65535).contains(&p) => {
+                                out.ports.insert(key.to_string(), p as u16);
+                            }
+                            _ => self.error(
+                                format!(
+                                    "`{path}.ports.{key}` must be a port from 1 to 65535, found {}",
+                                    describe(pv)
+                                ),
+                                String::new(),
+                                &pv.loc,
+                            ),
+                        }
+                    }
+                }
+                "storage" => {
+                    for (sk, sv) in self.keys(
+                        v,
+                        &format!("{path}.storage"),
+                        &["management", "data", "directory"],
+                    ) {
+                        let key = sk.as_str().unwrap_or("");
+                        let cidrs = self.cidrs(sv, &format!("{path}.storage.{key}"));
+                        match key {
+                            "management" => out.storage.management = cidrs,
+                            "data" => out.storage.data = cidrs,
+                            "directory" => out.storage.directory = cidrs,
+                            _ => {}
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
+fn describe(node: &Node) -> String {
+    match &node.value {
+        Value::Str(s) => format!("`{s}`"),
+        Value::Int(i) => format!("`{i}`"),
+        _ => node.type_name().to_string(),
+    }
+}
+
+/// Features that name a transport (what `protocols:` lists).
+pub fn protocol_features(matrix: &Matrix) -> Vec<String> {
+    const PROTOCOLS: &[&str] = &[
+        "nfs",
+        "nfsv3",
+        "nfsv4",
+        "iscsi",
+        "nvme-tcp",
+        "nvme-roce",
+        "nvme-fc",
+        "fc",
+        "smb",
+    ];
+    matrix
+        .features
+        .keys()
+        .filter(|k| PROTOCOLS.contains(&k.as_str()))
+        .cloned()
+        .collect()
+}
+
+/// Parses a profile. `matrices` are the known drivers (built-in and custom).
+pub fn parse(name: &str, text: &str, matrices: &[Matrix]) -> (Profile, Vec<Finding>) {
+    let mut profile = Profile {
+        file: Some(name.to_string()),
+        ..Default::default()
+    };
+    let (docs, err) = yaml::parse_stream(name, text, &Limits::default());
+    let mut r = Reader {
+        errors: Vec::new(),
+        matrices,
+    };
+    if let Some(e) = err {
+        r.error(e.message, "fix the profile's syntax".to_string(), &e.loc);
+        return (profile, r.errors);
+    }
+    let Some(doc) = docs.first() else {
+        return (profile, r.errors);
+    };
+    let root = &doc.root;
+    for (k, v) in r.keys(root, "profile", &["drivers", "cluster"]) {
+        match k.as_str().unwrap_or("") {
+            "drivers" => {
+                let names: Vec<&str> = r.matrices.iter().map(|m| m.driver.as_str()).collect();
+                let Some(entries) = v.as_map() else {
+                    r.error(
+                        "`drivers` must be a mapping of driver names".to_string(),
+                        String::new(),
+                        &v.loc,
+                    );
+                    continue;
+                };
+                for (dk, dv) in entries {
+                    let dname = dk.as_str().unwrap_or("");
+                    let Some(matrix) = r.matrices.iter().find(|m| m.driver == dname) else {
+                        let help = match did_you_mean(dname, names.iter().copied()) {
+                            Some(s) => format!("did you mean `{s}`?"),
+                            None => format!("known drivers: {}", names.join(", ")),
+                        };
+                        r.error(format!("unknown driver `{dname}`"), help, &dk.loc);
+                        continue;
+                    };
+                    let d = r.driver(dname, dv, matrix);
+                    profile.drivers.insert(dname.to_string(), d);
+                }
+            }
+            "cluster" => {
+                let keys = ["apiserver", "nodes", "pods", "prometheus", "dns"];
+                for (ck, cv) in r.keys(v, "cluster", &keys) {
+                    let key = ck.as_str().unwrap_or("");
+                    let path = format!("cluster.{key}");
+                    match key {
+                        "apiserver" => profile.cluster.apiserver = r.cidrs(cv, &path),
+                        "nodes" => profile.cluster.nodes = r.cidrs(cv, &path),
+                        "pods" => profile.cluster.pods = r.cidrs(cv, &path),
+                        "prometheus" => r.pod_ref(cv, &path, &mut profile.cluster.prometheus),
+                        "dns" => r.pod_ref(cv, &path, &mut profile.cluster.dns),
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    (profile, r.errors)
+}
