@@ -14,12 +14,15 @@ pub mod matrix;
 pub mod model;
 pub mod net;
 pub mod profile;
+pub mod regotest;
 pub mod report;
 pub mod rules;
 pub mod source;
 pub mod yaml;
 
 pub use finding::{Finding, Severity};
+/// The Rego engine, for front ends that run user policies and tests.
+pub use regorus;
 pub use report::Report;
 pub use source::{Loc, SourceFile};
 

@@ -7,7 +7,7 @@ import data.portmatrix.lib.k8s
 import rego.v1
 
 # Policies (with the driver component they select) in the namespaces of driver pods.
-selecting[[policy, component]] if {
+selecting contains [policy, component] if {
 	some component in input.components
 	some policy in object.get(input.policies, component.namespace, [])
 	k8s.selects(policy, component)
