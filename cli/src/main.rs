@@ -130,12 +130,15 @@ fn lint(args: LintArgs) -> Result<ExitCode, String> {
     let mut read_errors = Vec::new();
     if let Some(name) = &args.example {
         let examples = files::examples();
-        match examples.iter().find(|(n, _)| n == name) {
-            Some((n, text)) => request
-                .files
-                .push(SourceFile::new(format!("{n}.yaml"), *text)),
+        match examples.iter().find(|e| &e.name == name) {
+            Some(e) => {
+                request.files.push(SourceFile::new(e.path, e.text));
+                if let Some((path, text)) = e.profile {
+                    request.profile = Some(SourceFile::new(path, text));
+                }
+            }
             None => {
-                let list: Vec<&str> = examples.iter().map(|(n, _)| n.as_str()).collect();
+                let list: Vec<&str> = examples.iter().map(|e| e.name.as_str()).collect();
                 if name == "list" {
                     print(&format!("{}\n", list.join("\n")));
                     return Ok(ExitCode::SUCCESS);
@@ -157,6 +160,7 @@ fn lint(args: LintArgs) -> Result<ExitCode, String> {
         read_errors = errors;
     }
     match &args.profile {
+        _ if request.profile.is_some() => {}
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| format!("cannot read profile {path}: {e}"))?;
