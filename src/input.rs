@@ -41,6 +41,38 @@ struct ComponentOut<'a> {
     kind: &'static str,
 }
 
+fn namespaces_of(components: &[ResolvedComponent], flows: &[RequiredFlow]) -> BTreeSet<String> {
+    let mut out: BTreeSet<String> = components.iter().map(|c| c.namespace.clone()).collect();
+    for f in flows {
+        for ep in [&f.from, &f.to] {
+            if ep.kind == "pod" {
+                if let Some(ns) = &ep.namespace {
+                    out.insert(ns.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The namespaces whose policies can decide the drivers' flows.
+pub fn relevant_namespaces(
+    matrices: &[&Matrix],
+    profile: &Profile,
+    model: &Model,
+) -> BTreeSet<String> {
+    let by_ns = flows::policies_by_namespace(&[]);
+    let mut components = Vec::new();
+    for m in matrices {
+        components.extend(flows::resolve_components(m, profile, model));
+    }
+    let mut required = Vec::new();
+    for m in matrices {
+        required.extend(flows::resolve_flows(m, profile, &components, &by_ns).0);
+    }
+    namespaces_of(&components, &required)
+}
+
 #[derive(Serialize)]
 struct NamespaceOut {
     labels: Labels,
@@ -129,20 +161,11 @@ pub fn build(matrices: &[&Matrix], profile: &Profile, model: &Model) -> InputDoc
     // Only namespaces where a driver's pods or a flow's pod endpoints live can hold a policy that
     // selects them: the rest of a cluster dump stays out of the engine (it was validated by the
     // reader already). This keeps a 10,000-policy dump fast and small.
-    let mut relevant: BTreeSet<&str> = components.iter().map(|c| c.namespace.as_str()).collect();
-    for f in &required {
-        for ep in [&f.from, &f.to] {
-            if ep.kind == "pod" {
-                if let Some(ns) = &ep.namespace {
-                    relevant.insert(ns.as_str());
-                }
-            }
-        }
-    }
+    let relevant = namespaces_of(&components, &required);
     let mut policies: BTreeMap<&str, Vec<&crate::model::NetworkPolicy>> = BTreeMap::new();
     let mut omitted = 0usize;
     for p in &model.network_policies {
-        if relevant.contains(p.namespace.as_str()) {
+        if relevant.contains(&p.namespace) {
             policies.entry(p.namespace.as_str()).or_default().push(p);
         } else {
             omitted += 1;
@@ -166,7 +189,7 @@ pub fn build(matrices: &[&Matrix], profile: &Profile, model: &Model) -> InputDoc
             .map(|(k, labels)| (k, NamespaceOut { labels }))
             .collect(),
         policies,
-        policies_omitted: omitted,
+        policies_omitted: omitted + model.omitted_policies,
         flows: &required,
         inactive_flows: &inactive,
         unsupported: &model.unsupported,

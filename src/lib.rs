@@ -108,7 +108,41 @@ pub fn lint(request: &LintRequest) -> Result<Report, UsageError> {
         None => profile::Profile::default(),
     };
 
+    // With the drivers known up front, policies of namespaces no flow can reach are checked and
+    // dropped while reading, which bounds memory on whole-cluster dumps.
+    let early = early_drivers(request, &profile);
+    let keep = early
+        .as_ref()
+        .map(|d| candidate_namespaces(d, &profile, &matrices));
+    let (mut model, read_findings) = read_all(request, keep.as_ref());
+    let drivers = select_drivers(request, &profile, &model, &matrices)?;
+    let selected: Vec<&matrix::Matrix> = drivers
+        .iter()
+        .filter_map(|d| matrices.iter().find(|m| &m.driver == d))
+        .collect();
+    let mut read_findings = read_findings;
+    if let Some(kept) = &keep {
+        // A workload in the input can move a component to another namespace: read again in full.
+        let needed = input::relevant_namespaces(&selected, &profile, &model);
+        if !needed.iter().all(|ns| kept.contains(ns)) {
+            (model, read_findings) = read_all(request, None);
+        }
+    }
+    findings.extend(read_findings);
+    let doc = input::build(&selected, &profile, &model);
+    let result = engine::evaluate(&doc.json).map_err(UsageError::Internal)?;
+    let registry = rules::registry().map_err(UsageError::Internal)?;
+    let mut report = input::assemble(doc, result, findings, &registry, drivers);
+    report.compute_summary(request.files.len());
+    Ok(report)
+}
+
+fn read_all(
+    request: &LintRequest,
+    keep: Option<&std::collections::BTreeSet<String>>,
+) -> (model::Model, Vec<Finding>) {
     let mut model = model::Model::default();
+    let mut findings = Vec::new();
     for file in &request.files {
         if file.text.len() > request.options.max_file_size {
             findings.push(inputs::too_large(
@@ -118,22 +152,44 @@ pub fn lint(request: &LintRequest) -> Result<Report, UsageError> {
             ));
             continue;
         }
-        let (m, errors) = inputs::read_file(file, &request.options.yaml);
+        let (m, errors) = inputs::read_file_filtered(file, &request.options.yaml, keep);
         model.extend(m);
         findings.extend(errors);
     }
+    (model, findings)
+}
 
-    let drivers = select_drivers(request, &profile, &model, &matrices)?;
-    let selected: Vec<&matrix::Matrix> = drivers
+/// The drivers, when the request or the profile names them (no need to look at the input).
+fn early_drivers(request: &LintRequest, profile: &profile::Profile) -> Option<Vec<String>> {
+    if !request.drivers.is_empty() {
+        Some(request.drivers.clone())
+    } else if !profile.drivers.is_empty() {
+        Some(profile.drivers.keys().cloned().collect())
+    } else {
+        None
+    }
+}
+
+/// Namespaces where the drivers' pods and their flows' pod peers live by default.
+fn candidate_namespaces(
+    drivers: &[String],
+    profile: &profile::Profile,
+    matrices: &[matrix::Matrix],
+) -> std::collections::BTreeSet<String> {
+    let mut out: std::collections::BTreeSet<String> = drivers
         .iter()
         .filter_map(|d| matrices.iter().find(|m| &m.driver == d))
+        .map(|m| {
+            profile
+                .driver(&m.driver)
+                .namespace
+                .or_else(|| m.namespace.clone())
+                .unwrap_or_else(|| m.driver.clone())
+        })
         .collect();
-    let doc = input::build(&selected, &profile, &model);
-    let result = engine::evaluate(&doc.json).map_err(UsageError::Internal)?;
-    let registry = rules::registry().map_err(UsageError::Internal)?;
-    let mut report = input::assemble(doc, result, findings, &registry, drivers);
-    report.compute_summary(request.files.len());
-    Ok(report)
+    out.insert(profile.cluster.dns.namespace.clone());
+    out.insert(profile.cluster.prometheus.namespace.clone());
+    out
 }
 
 fn select_drivers(

@@ -150,6 +150,8 @@ pub struct Model {
     pub namespaces: Vec<Namespace>,
     pub workloads: Vec<Workload>,
     pub unsupported: Vec<Unsupported>,
+    /// Policies read, checked and then dropped because no flow can reach their namespace.
+    pub omitted_policies: usize,
 }
 
 impl Model {
@@ -158,5 +160,6 @@ impl Model {
         self.namespaces.extend(other.namespaces);
         self.workloads.extend(other.workloads);
         self.unsupported.extend(other.unsupported);
+        self.omitted_policies += other.omitted_policies;
     }
 }

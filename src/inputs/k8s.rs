@@ -44,11 +44,22 @@ const WORKLOAD_KINDS: &[&str] = &[
 ];
 
 /// Reads one top-level document (an object or a `List` of objects) into `model`.
-pub fn read_document(root: &Node, model: &mut Model, findings: &mut Vec<Finding>) {
-    read_object(root, model, findings, 0);
+pub fn read_document(
+    root: &Node,
+    model: &mut Model,
+    findings: &mut Vec<Finding>,
+    keep: super::NamespaceFilter,
+) {
+    read_object(root, model, findings, 0, keep);
 }
 
-fn read_object(node: &Node, model: &mut Model, findings: &mut Vec<Finding>, depth: usize) {
+fn read_object(
+    node: &Node,
+    model: &mut Model,
+    findings: &mut Vec<Finding>,
+    depth: usize,
+    keep: super::NamespaceFilter,
+) {
     if node.is_null() {
         return;
     }
@@ -80,7 +91,7 @@ fn read_object(node: &Node, model: &mut Model, findings: &mut Vec<Finding>, dept
                 match items.as_seq() {
                     Some(items) => {
                         for item in items {
-                            read_object(item, model, findings, depth + 1);
+                            read_object(item, model, findings, depth + 1, keep);
                         }
                     }
                     None if items.is_null() => {}
@@ -101,7 +112,11 @@ fn read_object(node: &Node, model: &mut Model, findings: &mut Vec<Finding>, dept
             } else {
                 read_network_policy(node).map(|p| {
                     findings.extend(super::validate::check(&p));
-                    model.network_policies.push(p)
+                    if keep.is_none_or(|k| k.contains(&p.namespace)) {
+                        model.network_policies.push(p)
+                    } else {
+                        model.omitted_policies += 1;
+                    }
                 })
             }
         }

@@ -10,8 +10,20 @@ use crate::model::Model;
 use crate::source::{Loc, SourceFile};
 use crate::yaml::{self, Limits};
 
+/// Which namespaces' policies to keep (`None`: all). Policies elsewhere are still checked.
+pub type NamespaceFilter<'a> = Option<&'a std::collections::BTreeSet<String>>;
+
 /// Reads one file. Problems become located findings; what could be read is kept.
 pub fn read_file(file: &SourceFile, limits: &Limits) -> (Model, Vec<Finding>) {
+    read_file_filtered(file, limits, None)
+}
+
+/// Reads one file, keeping only the NetworkPolicies of the namespaces `keep` names.
+pub fn read_file_filtered(
+    file: &SourceFile,
+    limits: &Limits,
+    keep: NamespaceFilter,
+) -> (Model, Vec<Finding>) {
     let mut model = Model::default();
     let mut findings = Vec::new();
     if file.text.contains('\0') {
@@ -32,7 +44,7 @@ pub fn read_file(file: &SourceFile, limits: &Limits) -> (Model, Vec<Finding>) {
                 w.loc.clone(),
             ));
         }
-        k8s::read_document(&doc.root, &mut model, &mut findings);
+        k8s::read_document(&doc.root, &mut model, &mut findings, keep);
     });
     if let Some(e) = error {
         findings.push(Finding::input_error(
