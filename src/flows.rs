@@ -111,16 +111,37 @@ pub fn resolve_components(
     model: &Model,
 ) -> Vec<ResolvedComponent> {
     let dp = profile.driver(&matrix.driver);
-    let default_ns = dp
+    let chart_ns = matrix
         .namespace
         .clone()
-        .or_else(|| matrix.namespace.clone())
         .unwrap_or_else(|| matrix.driver.clone());
-    matrix
+    let default_ns = dp.namespace.clone().unwrap_or_else(|| chart_ns.clone());
+    let resolved: Vec<ResolvedComponent> = matrix
         .components
         .iter()
         .map(|(role, c)| resolve_component(matrix, role, c, &default_ns, &model.workloads))
-        .collect()
+        .collect();
+    if dp.namespace.is_some() {
+        return resolved;
+    }
+    // The driver installs into one namespace: when the input shows some of its workloads in
+    // another one, the components the input does not show live there too.
+    let moved = resolved
+        .iter()
+        .find(|c| c.loc.is_some() && c.namespace != chart_ns)
+        .map(|c| c.namespace.clone());
+    match moved {
+        Some(ns) => resolved
+            .into_iter()
+            .map(|mut c| {
+                if c.loc.is_none() {
+                    c.namespace = ns.clone();
+                }
+                c
+            })
+            .collect(),
+        None => resolved,
+    }
 }
 
 fn resolve_component(

@@ -90,6 +90,8 @@ struct Doc<'a> {
     policies: BTreeMap<&'a str, Vec<&'a crate::model::NetworkPolicy>>,
     /// Policies of namespaces no driver flow touches, left out of `policies`.
     policies_omitted: usize,
+    /// Policies with values the API server rejects: reported, and left out of `policies`.
+    policies_rejected: usize,
     flows: &'a [RequiredFlow],
     inactive_flows: &'a [InactiveFlow],
     unsupported: &'a [crate::model::Unsupported],
@@ -190,6 +192,7 @@ pub fn build(matrices: &[&Matrix], profile: &Profile, model: &Model) -> InputDoc
             .collect(),
         policies,
         policies_omitted: omitted + model.omitted_policies,
+        policies_rejected: model.rejected_policies,
         flows: &required,
         inactive_flows: &inactive,
         unsupported: &model.unsupported,
@@ -241,6 +244,22 @@ pub fn assemble(
             })
             .collect();
         let mut reason = v.reason.clone();
+        for (dir, other) in [("egress", &f.to), ("ingress", &f.from)] {
+            let allowed_here = v
+                .decided_by
+                .iter()
+                .any(|d| d.direction == dir && d.effect == "allow");
+            if allowed_here
+                && other.addresses.is_none()
+                && matches!(other.kind.as_str(), "host" | "external")
+            {
+                reason.push_str(&format!(
+                    "; assumes the {dir} rule's ipBlock covers the {} addresses, which the profile does not give (set {})",
+                    other.role,
+                    address_key(&other.role, other.kind.as_str(), &f.driver)
+                ));
+            }
+        }
         if f.approximate {
             reason.push_str(" (approximate: too many address pieces to check each one)");
         }
@@ -281,6 +300,18 @@ pub fn assemble(
         flows,
         findings,
         summary: Summary::default(),
+    }
+}
+
+/// The profile key that gives an endpoint's addresses.
+fn address_key(role: &str, kind: &str, driver: &str) -> String {
+    match role {
+        "apiserver" => "cluster.apiserver".to_string(),
+        "storage-management" => format!("drivers.{driver}.storage.management"),
+        "storage-data" => format!("drivers.{driver}.storage.data"),
+        "directory-servers" => format!("drivers.{driver}.storage.directory"),
+        _ if kind == "host" => "cluster.nodes".to_string(),
+        _ => "the profile's addresses".to_string(),
     }
 }
 

@@ -152,6 +152,8 @@ pub struct Model {
     pub unsupported: Vec<Unsupported>,
     /// Policies read, checked and then dropped because no flow can reach their namespace.
     pub omitted_policies: usize,
+    /// Policies with values the API server rejects (reported, and left out of the verdicts).
+    pub rejected_policies: usize,
 }
 
 impl Model {
@@ -161,5 +163,6 @@ impl Model {
         self.workloads.extend(other.workloads);
         self.unsupported.extend(other.unsupported);
         self.omitted_policies += other.omitted_policies;
+        self.rejected_policies += other.rejected_policies;
     }
 }

@@ -387,10 +387,20 @@ pub fn for_each_document(
                     } => (Value::Map(entries), start, anchor),
                 };
                 let fend = end.max(fstart);
-                let node = Node {
-                    value,
-                    loc: b.loc(fstart, fend),
+                // A block collection ends where its last child ends, not at the next token (where
+                // the parser puts its empty end event).
+                let last = match &value {
+                    Value::Seq(items) => items.last().map(|n| n.loc.clone()),
+                    Value::Map(entries) => entries.last().map(|(_, v)| v.loc.clone()),
+                    _ => None,
                 };
+                let mut loc = b.loc(fstart, fend);
+                if let (true, Some(last)) = (span.start == span.end, last) {
+                    loc.end_line = last.end_line;
+                    loc.end_column = last.end_column;
+                    loc.len = (last.offset + last.len).saturating_sub(loc.offset);
+                }
+                let node = Node { value, loc };
                 if anchor > 0 {
                     let size = node.size();
                     b.anchors.insert(anchor, (node.clone(), size));
@@ -482,6 +492,29 @@ mod tests {
         assert_eq!(items[0].value, Value::Int(1));
         assert_eq!((items[1].loc.line, items[1].loc.column), (2, 10));
         assert_eq!(items[1].as_str(), Some("two"));
+    }
+
+    #[test]
+    fn block_collections_end_at_their_last_child() {
+        let (docs, _) = parse("spec:\n  podSelector:\n    app: x\n  policyTypes: [Ingress]\n");
+        let sel = docs[0]
+            .root
+            .get("spec")
+            .and_then(|s| s.get("podSelector"))
+            .unwrap();
+        assert_eq!(
+            (sel.loc.line, sel.loc.end_line, sel.loc.end_column),
+            (3, 3, 11)
+        );
+        let types = docs[0]
+            .root
+            .get("spec")
+            .and_then(|s| s.get("policyTypes"))
+            .unwrap();
+        assert_eq!(
+            (types.loc.line, types.loc.column, types.loc.end_column),
+            (4, 16, 25)
+        );
     }
 
     #[test]

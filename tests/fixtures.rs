@@ -284,20 +284,15 @@ fixtures! {
         file: "fixtures/trident/trident-invalid-values.yaml",
         flows: &[
             ("trident/node-to-controller-backchannel", "allowed"),
-            ("trident/prometheus-to-controller-metrics", "blocked"),
-            ("trident/controller-to-storage-management", "blocked"),
-            ("trident/controller-to-apiserver-api", "blocked"),
+            // The API server rejects the policy with invalid values: it isolates nothing.
+            ("trident/prometheus-to-controller-metrics", "allowed"),
+            ("trident/controller-to-storage-management", "allowed"),
+            ("trident/controller-to-apiserver-api", "allowed"),
             ("trident/controller-to-cluster-dns-udp", "allowed"),
         ],
-        rules: &["PM301", "PM302", "PM303", "PM101"],
-        absent: &["PM000"],
-        at: &[("PM303", 18), ("PM301", 28), ("PM303", 32), ("PM302", 42)],
-        known: &[Known {
-            rule: "PM203",
-            reported: true,
-            why: "PM203 repeats PM301/PM302 on the same ports, as `TCP 70000` and a reversed \
-                  range `TCP 6443-6000`: values the API server rejects are not open ports",
-        }],
+        rules: &["PM301", "PM302", "PM303"],
+        absent: &["PM000", "PM203", "PM101"],
+        at: &[("PM303", 19), ("PM301", 29), ("PM303", 33), ("PM302", 43)],
         ..E
     },
     trident_policy_types_implied_ingress => Expect {
@@ -319,22 +314,9 @@ fixtures! {
             ("trident/prometheus-to-controller-metrics", "allowed"),
             ("trident/controller-to-apiserver-api", "allowed"),
         ],
-        absent: &["PM101", "PM201"],
+        // The ingress section is inert under policyTypes [Egress]: nothing in it is reported.
+        absent: &["PM101", "PM201", "PM202", "PM205"],
         decided: &[("trident/controller-to-apiserver-api", 25)],
-        known: &[
-            Known {
-                rule: "PM202",
-                reported: true,
-                why: "the 0.0.0.0/0 peer sits in an ingress section that policyTypes [Egress] \
-                      turns off: it opens nothing (open_to_world.rego does not check policy_types)",
-            },
-            Known {
-                rule: "PM205",
-                reported: true,
-                why: "the node-plugin podSelector sits in an ignored ingress section \
-                      (peer_host_network.rego does not check policy_types)",
-            },
-        ],
         ..E
     },
     // ------------------------------------------------------------- huawei-csi
@@ -396,31 +378,18 @@ fixtures! {
     huawei_csi_webhook_apiserver_separate_rule => Expect {
         file: "fixtures/huawei-csi/huawei-csi-webhook-apiserver-separate-rule.yaml",
         flows: &[("huawei-csi/apiserver-to-controller-webhook", "allowed")],
-        absent: &["PM101"],
+        // A second rule admits the API server: the kube-system rule breaks nothing.
+        absent: &["PM101", "PM206"],
         decided: &[("huawei-csi/apiserver-to-controller-webhook", 57)],
-        known: &[Known {
-            rule: "PM206",
-            reported: true,
-            why: "PM206 (error) says the kube-system rule blocks the webhook, but a second rule of \
-                  the same policy admits the API server and the webhook flow is allowed \
-                  (admits_apiserver looks only inside the same rule)",
-        }],
         ..E
     },
     huawei_csi_webhook_kube_system_host_network => Expect {
         file: "fixtures/huawei-csi/huawei-csi-webhook-kube-system-host-network.yaml",
         flows: &[("huawei-csi/apiserver-to-controller-webhook", "ungoverned")],
         rules: &["PM204", "PM103"],
-        absent: &["PM101"],
+        // The policy has no effect on a host-network controller (PM204), so no PM206.
+        absent: &["PM101", "PM206"],
         at: &[("PM204", 11)],
-        known: &[Known {
-            rule: "PM206",
-            reported: true,
-            why: "PM206 (error) says the rule blocks the webhook, but the policy selects only the \
-                  host-network controller (PM204) and the flow is ungoverned: NetworkPolicy can \
-                  neither block nor admit it (webhook_kube_system.rego does not check the \
-                  controller's kind)",
-        }],
         ..E
     },
     huawei_csi_liveness_pod_network => Expect {

@@ -111,8 +111,17 @@ fn read_object(
                 ))
             } else {
                 read_network_policy(node).map(|p| {
-                    findings.extend(super::validate::check(&p));
-                    if keep.is_none_or(|k| k.contains(&p.namespace)) {
+                    let rejected = super::validate::check(&p);
+                    if !rejected.is_empty() {
+                        // The API server would refuse the object: it never takes effect.
+                        findings.extend(rejected.into_iter().map(|mut f| {
+                            f.message.push_str(
+                                "; the API server rejects this policy, so it is left out of the verdicts",
+                            );
+                            f
+                        }));
+                        model.rejected_policies += 1;
+                    } else if keep.is_none_or(|k| k.contains(&p.namespace)) {
                         model.network_policies.push(p)
                     } else {
                         model.omitted_policies += 1;

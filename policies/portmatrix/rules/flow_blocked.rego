@@ -20,7 +20,7 @@ findings contains {
 	"rule": "PM101",
 	"flow": flow.id,
 	"message": sprintf("flow %s (%s -> %s %s) is blocked: %s", [
-		flow.id, flow.from.role, flow.to.role, verdicts.describe_atom(flow.atoms[0]), v.reason,
+		flow.id, flow.from.role, flow.to.role, ports_text(flow), v.reason,
 	]),
 	"help": help(flow, failing.direction),
 	"loc": failing.policies[0].loc,
@@ -46,11 +46,11 @@ peer_text(ep) := sprintf("pods %s in namespace %s", [
 	k8s.describe_selector({"match_labels": ep.labels, "match_expressions": []}), ep.namespace,
 ]) if ep.kind == "pod"
 
-peer_text(ep) := sprintf("ipBlock %s (%s uses the host network, so it sends from node addresses)", [
-	addresses_text(ep, "the node CIDR"), ep.role,
+peer_text(ep) := sprintf("ipBlock %s (%s runs on the host network: its traffic comes from node addresses)", [
+	addresses_text(ep, "<node CIDR>"), ep.role,
 ]) if ep.kind == "host"
 
-peer_text(ep) := sprintf("ipBlock %s", [addresses_text(ep, sprintf("the %s addresses", [ep.role]))]) if ep.kind == "external"
+peer_text(ep) := sprintf("ipBlock %s", [addresses_text(ep, sprintf("<%s CIDR>", [ep.role]))]) if ep.kind == "external"
 
 addresses_text(ep, _) := concat(", ", ep.addresses) if count(object.get(ep, "addresses", [])) > 0
 

@@ -19,8 +19,8 @@ import rego.v1
 findings contains {
 	"rule": "PM102",
 	"flow": flow.id,
-	"message": sprintf("flow %s (%s -> %s) is only partly allowed: %s is not", [
-		flow.id, flow.from.role, flow.to.role, missing,
+	"message": sprintf("flow %s (%s -> %s %s) is only partly allowed: %s is not", [
+		flow.id, flow.from.role, flow.to.role, flow_blocked.ports_text(flow), missing,
 	]),
 	"help": flow_blocked.help(flow, failing.direction),
 	"loc": failing.policies[0].loc,

@@ -12,14 +12,15 @@
 #   - https://kubernetes.io/docs/concepts/services-networking/network-policies/#what-you-can-t-do-with-network-policies-at-least-not-yet
 package portmatrix.rules.flow_ungoverned
 
+import data.portmatrix.rules.flow_blocked
 import data.portmatrix.verdicts
 import rego.v1
 
 findings contains {
 	"rule": "PM103",
 	"flow": flow.id,
-	"message": sprintf("flow %s (%s -> %s) is not governed by NetworkPolicy: %s", [
-		flow.id, flow.from.role, flow.to.role, v.reason,
+	"message": sprintf("flow %s (%s -> %s %s) is not governed by NetworkPolicy: %s", [
+		flow.id, flow.from.role, flow.to.role, flow_blocked.ports_text(flow), v.reason,
 	]),
 	"help": "pass the nodes' firewall rules or host-endpoint policies so that this flow can be checked",
 } if {

@@ -26,6 +26,7 @@ findings contains {
 } if {
 	some [policy, component] in drivers.selecting
 	some dir in ["ingress", "egress"]
+	k8s.policy_type(dir) in policy.policy_types
 	some rule in k8s.rules_of(policy, dir)
 	some peer in rule.peers
 	endswith(peer.ip_block.cidr, "/0")

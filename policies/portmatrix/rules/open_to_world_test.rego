@@ -26,3 +26,11 @@ test_zero_prefix_is_reported_at_the_cidr if {
 test_ipv6_zero_prefix if count(open_to_world.findings) == 1 with input as t.input_with([flow], {"t": [egress_to("::/0")]})
 
 test_narrow_cidr_is_fine if count(open_to_world.findings) == 0 with input as t.input_with([flow], {"t": [egress_to("10.0.0.10/32")]})
+
+test_rules_of_a_direction_the_policy_does_not_enforce_are_inert if {
+	p := t.policy("t", "in", {"app": "controller"}, ["Ingress"], [], [{
+		"loc": 3,
+		"peers": [{"loc": 4, "ip_block": {"cidr": "0.0.0.0/0", "cidr_loc": 9, "except": []}}],
+	}])
+	count(open_to_world.findings) == 0 with input as t.input_with([flow], {"t": [p]})
+}

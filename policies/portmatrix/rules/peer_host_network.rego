@@ -27,6 +27,7 @@ findings contains {
 } if {
 	some [policy, _] in drivers.selecting
 	some dir in ["ingress", "egress"]
+	k8s.policy_type(dir) in policy.policy_types
 	some rule in k8s.rules_of(policy, dir)
 	some peer in rule.peers
 	peer.pod_selector

@@ -14,6 +14,7 @@
 package portmatrix.rules.webhook_kube_system
 
 import data.portmatrix.lib.k8s
+import data.portmatrix.verdicts
 import rego.v1
 
 findings contains {
@@ -22,13 +23,15 @@ findings contains {
 	"message": sprintf("NetworkPolicy %s admits kube-system pods to the %s webhook port, but the API server calls webhooks from control-plane addresses, which this rule does not admit", [
 		k8s.policy_name(policy), flow.to.role,
 	]),
-	"help": sprintf("add a peer `ipBlock: {cidr: %s}` to this rule", [apiserver_text]),
+	"help": sprintf("add %s to this rule's `from` list", [apiserver_peers]),
 	"loc": rule.loc,
 } if {
 	some flow in input.flows
 	flow.kind == "webhook"
+	verdicts.by_id[flow.id].status in {"blocked", "partial"}
 	some policy in object.get(input.policies, flow.to.namespace, [])
-	k8s.selector_matches(policy.pod_selector, flow.to.labels)
+	k8s.selects(policy, flow.to)
+	"Ingress" in policy.policy_types
 	some rule in policy.ingress
 	covers_port(rule, flow)
 	some peer in rule.peers
@@ -53,6 +56,7 @@ admits_apiserver(rule, flow) if {
 	}
 }
 
-apiserver_text := concat(", ", input.profile.cluster.apiserver) if {
+# One peer per API server address: `- ipBlock: {cidr: 192.168.10.2/32}`.
+apiserver_peers := concat(", ", [sprintf("`- ipBlock: {cidr: %s}`", [cidr]) | some cidr in input.profile.cluster.apiserver]) if {
 	count(object.get(input.profile.cluster, "apiserver", [])) > 0
-} else := "<control-plane CIDR>"
+} else := "`- ipBlock: {cidr: <control-plane CIDR>}` (set cluster.apiserver in the profile)"
