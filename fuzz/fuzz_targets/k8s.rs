@@ -1,0 +1,13 @@
+//! The Kubernetes adapter (NetworkPolicy, Namespace, workloads, List) and its value checks.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let file = portmatrix::SourceFile::new("f.yaml", text);
+    let (_, findings) = portmatrix::inputs::read_file(&file, &Default::default());
+    for f in findings {
+        let loc = f.loc.expect("reader findings are located");
+        assert!(loc.line >= 1 && loc.column >= 1);
+    }
+});
