@@ -43,6 +43,40 @@ pub struct Finding {
     pub flow: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub loc: Option<Loc>,
+    /// Set when a suppression (annotation, profile entry or comment) silences the finding: it
+    /// stays in the report but counts for neither the exit code nor the summary's severities.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<Suppression>,
+}
+
+/// Where a suppression came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SuppressionKind {
+    /// The `portmatrix.io/ignore` annotation on the object the finding is located in.
+    Annotation,
+    /// An `ignore:` entry of the profile.
+    Profile,
+    /// A `# portmatrix:ignore` comment on the line above the finding.
+    Comment,
+}
+
+impl SuppressionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SuppressionKind::Annotation => "annotation",
+            SuppressionKind::Profile => "profile",
+            SuppressionKind::Comment => "comment",
+        }
+    }
+}
+
+/// Why a finding is suppressed.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Suppression {
+    pub kind: SuppressionKind,
+    /// The reason the suppression gives (empty when it gives none, which is itself a warning).
+    pub reason: String,
 }
 
 impl Finding {
@@ -55,7 +89,13 @@ impl Finding {
             help: help.into(),
             flow: None,
             loc: Some(loc),
+            suppressed: None,
         }
+    }
+
+    /// Whether the finding counts (for the exit code and the summary): not suppressed.
+    pub fn is_active(&self) -> bool {
+        self.suppressed.is_none()
     }
 
     pub fn is_input_error(&self) -> bool {

@@ -210,6 +210,7 @@ pub fn build(matrices: &[&Matrix], profile: &Profile, model: &Model) -> InputDoc
 pub fn assemble(
     doc: InputDocument,
     result: EngineReport,
+    custom: Vec<crate::engine::CustomFinding>,
     mut findings: Vec<Finding>,
     registry: &[RuleMeta],
     drivers: Vec<String>,
@@ -290,6 +291,32 @@ pub fn assemble(
             help: ef.help,
             flow: ef.flow,
             loc: ef.loc.and_then(|id| doc.locations.get(id).cloned()),
+            suppressed: None,
+        });
+    }
+    // User rules blame a location id, or a path into the input document, or nothing (then the
+    // finding points at the rule's file).
+    let tree: Option<serde_json::Value> = custom
+        .iter()
+        .any(|c| c.loc.is_none() && c.path.is_some())
+        .then(|| serde_json::from_str(&doc.json).ok())
+        .flatten();
+    for c in custom {
+        let id = c.loc.or_else(|| {
+            let path = c.path.as_ref()?;
+            crate::engine::loc_of_path(tree.as_ref()?, path)
+        });
+        let loc = id
+            .and_then(|id| doc.locations.get(id).cloned())
+            .unwrap_or_else(|| crate::source::Loc::file_start(&c.file));
+        findings.push(Finding {
+            rule: c.rule,
+            severity: c.severity,
+            message: c.message,
+            help: c.help,
+            flow: c.flow,
+            loc: Some(loc),
+            suppressed: None,
         });
     }
     sort_findings(&mut findings);

@@ -17,7 +17,9 @@ pub mod profile;
 pub mod regotest;
 pub mod report;
 pub mod rules;
+pub mod schema;
 pub mod source;
+pub mod suppress;
 pub mod yaml;
 
 pub use finding::{Finding, Severity};
@@ -31,12 +33,15 @@ pub fn version() -> &'static str {
     env!("CARGO_PKG_VERSION")
 }
 
-/// Limits on what one run may read.
+/// Limits on what one run may read and compute.
 #[derive(Debug, Clone)]
 pub struct Options {
     /// Largest file read, in bytes (default 64 MiB).
     pub max_file_size: usize,
     pub yaml: yaml::Limits,
+    /// Wall-clock limit of one Rego evaluation (regorus's execution timer). `None` (the default)
+    /// sets none. Native front ends only: the timer panics on wasm32-unknown-unknown.
+    pub eval_time_limit: Option<std::time::Duration>,
 }
 
 impl Default for Options {
@@ -44,6 +49,7 @@ impl Default for Options {
         Options {
             max_file_size: 64 * 1024 * 1024,
             yaml: yaml::Limits::default(),
+            eval_time_limit: None,
         }
     }
 }
@@ -56,6 +62,19 @@ pub struct LintRequest {
     pub drivers: Vec<String>,
     pub profile: Option<SourceFile>,
     pub options: Options,
+    /// The user's Rego files (`--policy`): `deny`, `warn` and `info` rules become findings.
+    /// Files named `*_test.rego` are tests, not loaded for linting.
+    pub policies: Vec<SourceFile>,
+    /// The user's data files (`--data`, JSON or YAML), merged into the Rego `data`.
+    pub data: Vec<SourceFile>,
+    /// The user's matrices (`--matrix`), linted like a built-in driver's; one with a built-in
+    /// driver's name replaces it.
+    pub matrices: Vec<SourceFile>,
+    /// Today's date (year, month, day), for suppressions that expire. The core has no clock:
+    /// `None` treats every suppression as current.
+    pub today: Option<(i32, u32, u32)>,
+    /// Report suppressions that matched no finding (rule PM403).
+    pub report_unused_ignores: bool,
 }
 
 /// A problem with the request itself (not with an input file): the front end exits with usage.
@@ -94,10 +113,34 @@ impl std::fmt::Display for UsageError {
 
 impl std::error::Error for UsageError {}
 
-/// Lints the request's files against the selected drivers' matrices.
-pub fn lint(request: &LintRequest) -> Result<Report, UsageError> {
-    let matrices = matrix::builtin().map_err(UsageError::Internal)?;
+/// The input document and what it took to build it.
+struct Prepared {
+    doc: input::InputDocument,
+    findings: Vec<Finding>,
+    drivers: Vec<String>,
+    matrices: Vec<matrix::Matrix>,
+    profile: profile::Profile,
+    annotations: Vec<model::IgnoreAnnotation>,
+}
+
+/// The built-in matrices and the request's own; problems with the latter are input errors.
+fn all_matrices(request: &LintRequest) -> Result<(Vec<matrix::Matrix>, Vec<Finding>), UsageError> {
+    let mut matrices = matrix::builtin().map_err(UsageError::Internal)?;
     let mut findings = Vec::new();
+    for file in &request.matrices {
+        match matrix::parse_located(&file.name, &file.text) {
+            Ok(m) => {
+                matrices.retain(|b| b.driver != m.driver);
+                matrices.push(m);
+            }
+            Err(errors) => findings.extend(errors),
+        }
+    }
+    Ok((matrices, findings))
+}
+
+fn prepare(request: &LintRequest) -> Result<Prepared, UsageError> {
+    let (matrices, mut findings) = all_matrices(request)?;
 
     let profile = match &request.profile {
         Some(file) => {
@@ -115,7 +158,14 @@ pub fn lint(request: &LintRequest) -> Result<Report, UsageError> {
         .as_ref()
         .map(|d| candidate_namespaces(d, &profile, &matrices));
     let (mut model, read_findings) = read_all(request, keep.as_ref());
-    let drivers = select_drivers(request, &profile, &model, &matrices)?;
+    let drivers = match select_drivers(request, &profile, &model, &matrices) {
+        Ok(d) => d,
+        // The driver is likely the one of a matrix that did not load: report its errors.
+        Err(_) if !request.matrices.is_empty() && findings.iter().any(Finding::is_input_error) => {
+            Vec::new()
+        }
+        Err(e) => return Err(e),
+    };
     let selected: Vec<&matrix::Matrix> = drivers
         .iter()
         .filter_map(|d| matrices.iter().find(|m| &m.driver == d))
@@ -130,9 +180,67 @@ pub fn lint(request: &LintRequest) -> Result<Report, UsageError> {
     }
     findings.extend(read_findings);
     let doc = input::build(&selected, &profile, &model);
-    let result = engine::evaluate(&doc.json).map_err(UsageError::Internal)?;
+    Ok(Prepared {
+        doc,
+        findings,
+        drivers,
+        matrices,
+        profile,
+        annotations: std::mem::take(&mut model.ignore_annotations),
+    })
+}
+
+/// The input document the Rego rules see for a request (`portmatrix input`), with the table
+/// that maps its location ids back to places, and the problems met while building it.
+pub struct InputView {
+    /// The document, as JSON text; every `loc` is an id into `locations`.
+    pub json: String,
+    pub locations: Vec<Loc>,
+    pub findings: Vec<Finding>,
+    pub drivers: Vec<String>,
+}
+
+/// Builds the input document of a request without evaluating any rule.
+pub fn input_document(request: &LintRequest) -> Result<InputView, UsageError> {
+    let p = prepare(request)?;
+    Ok(InputView {
+        json: p.doc.json,
+        locations: p.doc.locations,
+        findings: p.findings,
+        drivers: p.drivers,
+    })
+}
+
+/// Lints the request's files against the selected drivers' matrices.
+pub fn lint(request: &LintRequest) -> Result<Report, UsageError> {
+    let Prepared {
+        doc,
+        mut findings,
+        drivers,
+        matrices,
+        profile,
+        annotations,
+    } = prepare(request)?;
+    let eval = engine::evaluate_all(&engine::EvalRequest {
+        input_json: &doc.json,
+        matrices: &matrices,
+        policies: &request.policies,
+        data: &request.data,
+        time_limit: request.options.eval_time_limit,
+    })
+    .map_err(UsageError::Internal)?;
+    findings.extend(eval.errors);
     let registry = rules::registry().map_err(UsageError::Internal)?;
-    let mut report = input::assemble(doc, result, findings, &registry, drivers);
+    let mut report = input::assemble(doc, eval.report, eval.custom, findings, &registry, drivers);
+    suppress::apply(
+        &mut report.findings,
+        &annotations,
+        &profile.ignore,
+        &request.files,
+        request.today,
+        request.report_unused_ignores,
+    );
+    input::sort_findings(&mut report.findings);
     report.compute_summary(request.files.len());
     Ok(report)
 }

@@ -1,6 +1,8 @@
 //! The drivers' communication matrices: data files in `policies/matrix/<driver>/data.yaml`,
 //! embedded at build time, and their renderings (table, Markdown, JSON, CSV).
 
+use crate::finding::Finding;
+use crate::source::Loc;
 use crate::yaml::{self, Limits};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -223,60 +225,174 @@ pub const BUILTIN: &[(&str, &str)] = crate::bundle::MATRICES;
 
 /// Parses a matrix data file (YAML or JSON) and checks it for consistency.
 pub fn parse(name: &str, text: &str) -> Result<Matrix, String> {
+    parse_located(name, text).map_err(|errors| {
+        errors
+            .iter()
+            .map(|f| match &f.loc {
+                Some(loc) => format!("{loc}: {}", f.message),
+                None => format!("{name}: {}", f.message),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    })
+}
+
+/// Parses a matrix file; every problem is an input error located at the node it is about:
+/// syntax, the JSON Schema (`policies/matrix/schema.json`), then consistency (unknown roles,
+/// features and port keys, duplicate ids, bad port ranges).
+pub fn parse_located(name: &str, text: &str) -> Result<Matrix, Vec<Finding>> {
+    let error = |message: String, help: &str, loc: Loc| Finding::input_error(message, help, loc);
     let (docs, err) = yaml::parse_stream(name, text, &Limits::default());
     if let Some(e) = err {
-        return Err(format!("{}: {}", e.loc, e.message));
+        return Err(vec![error(e.message, "fix the matrix's syntax", e.loc)]);
     }
-    let doc = docs
-        .into_iter()
-        .next()
-        .ok_or_else(|| format!("{name}: empty matrix file"))?;
-    let matrix: Matrix = serde_json::from_value(doc.root.to_json())
-        .map_err(|e| format!("{name}: invalid matrix: {e}"))?;
-    validate(&matrix).map_err(|e| format!("{name}: {e}"))?;
+    let Some(doc) = docs.into_iter().next() else {
+        return Err(vec![error(
+            "empty matrix file".to_string(),
+            "see policies/matrix/SCHEMA.md",
+            Loc::file_start(name),
+        )]);
+    };
+    let root = doc.root;
+    let schema =
+        crate::schema::matrix_schema().map_err(|e| vec![error(e, "", Loc::file_start(name))])?;
+    let violations = crate::schema::validate(&schema, &root);
+    if !violations.is_empty() {
+        return Err(violations
+            .into_iter()
+            .map(|v| {
+                let help = if v.help.is_empty() {
+                    "see `portmatrix schema matrix` and policies/matrix/SCHEMA.md".to_string()
+                } else {
+                    v.help
+                };
+                error(format!("invalid matrix: {}", v.message), &help, v.loc)
+            })
+            .collect());
+    }
+    // The schema accepted it, so this only fails where the schema is looser than the types.
+    let matrix: Matrix = serde_json::from_value(root.to_json()).map_err(|e| {
+        vec![error(
+            format!("invalid matrix: {e}"),
+            "see policies/matrix/SCHEMA.md",
+            root.loc.clone(),
+        )]
+    })?;
+    validate(&matrix).map_err(|problems| {
+        problems
+            .into_iter()
+            .map(|p| {
+                let flow = root
+                    .get("flows")
+                    .and_then(|f| f.as_seq())
+                    .and_then(|items| items.get(p.flow));
+                let node = flow.and_then(|f| f.get(p.field)).or(flow).unwrap_or(&root);
+                error(p.message, p.help, node.loc.clone())
+            })
+            .collect::<Vec<_>>()
+    })?;
     Ok(matrix)
 }
 
-fn validate(m: &Matrix) -> Result<(), String> {
+/// An inconsistency in a matrix's flow: the flow's index and the field at fault.
+struct Problem {
+    flow: usize,
+    field: &'static str,
+    message: String,
+    help: &'static str,
+}
+
+fn validate(m: &Matrix) -> Result<(), Vec<Problem>> {
+    let mut out = Vec::new();
     let mut ids = std::collections::BTreeSet::new();
-    for f in &m.flows {
+    let roles: Vec<&str> = m
+        .components
+        .keys()
+        .map(String::as_str)
+        .chain(EXTERNAL_ROLES.iter().copied())
+        .collect();
+    for (i, f) in m.flows.iter().enumerate() {
+        let mut problem = |field, message: String, help| {
+            out.push(Problem {
+                flow: i,
+                field,
+                message,
+                help,
+            })
+        };
         if !ids.insert(&f.id) {
-            return Err(format!("duplicate flow id `{}`", f.id));
+            problem(
+                "id",
+                format!("duplicate flow id `{}`", f.id),
+                "give every flow its own id",
+            );
         }
-        for role in [&f.from, &f.to] {
-            if !m.components.contains_key(role) && !EXTERNAL_ROLES.contains(&role.as_str()) {
-                return Err(format!("flow `{}` names unknown role `{role}`", f.id));
+        for (field, role) in [("from", &f.from), ("to", &f.to)] {
+            if !roles.contains(&role.as_str()) {
+                problem(
+                    field,
+                    format!("flow `{}` names unknown role `{role}`", f.id),
+                    "name a key of `components` or an external role (see policies/matrix/SCHEMA.md)",
+                );
             }
         }
         for w in &f.when {
             if !m.features.contains_key(w) {
-                return Err(format!("flow `{}` names unknown feature `{w}`", f.id));
+                problem(
+                    "when",
+                    format!("flow `{}` names unknown feature `{w}`", f.id),
+                    "declare it under `features`",
+                );
             }
         }
         if let Some(k) = &f.port_key {
             if !m.ports.contains_key(k) {
-                return Err(format!("flow `{}` names unknown port key `{k}`", f.id));
+                problem(
+                    "port_key",
+                    format!("flow `{}` names unknown port key `{k}`", f.id),
+                    "declare it under `ports`",
+                );
             }
         }
         if f.ports.is_empty() && f.port_key.is_none() {
-            return Err(format!("flow `{}` has no ports", f.id));
+            problem(
+                "ports",
+                format!("flow `{}` has no ports", f.id),
+                "add `ports: [N]` or a `port_key`",
+            );
         }
         for p in &f.ports {
             match p.range() {
                 Some((a, b)) if a >= 1 && a <= b => {}
-                _ => return Err(format!("flow `{}` has an invalid port {p:?}", f.id)),
+                _ => problem(
+                    "ports",
+                    format!("flow `{}` has an invalid port {p:?}", f.id),
+                    "write a port from 1 to 65535, or a range \"low-high\"",
+                ),
             }
         }
         for proto in f.protocols() {
             if !matches!(proto.as_str(), "TCP" | "UDP" | "SCTP") {
-                return Err(format!("flow `{}` has unknown protocol `{proto}`", f.id));
+                problem(
+                    "protocol",
+                    format!("flow `{}` has unknown protocol `{proto}`", f.id),
+                    "use TCP, UDP, SCTP or TCP/UDP",
+                );
             }
         }
         if !matches!(f.status.as_str(), "current" | "stale" | "local-only") {
-            return Err(format!("flow `{}` has unknown status `{}`", f.id, f.status));
+            problem(
+                "status",
+                format!("flow `{}` has unknown status `{}`", f.id, f.status),
+                "use current, stale or local-only",
+            );
         }
     }
-    Ok(())
+    if out.is_empty() {
+        Ok(())
+    } else {
+        Err(out)
+    }
 }
 
 /// Loads every built-in matrix. They are checked by tests, so failure here is a build defect.

@@ -44,6 +44,23 @@ pub struct NetworkPolicy {
     /// Suppressions from the `portmatrix.io/ignore` annotation, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ignore: Option<String>,
+    /// The whole object, from its first key to its last value (not in the input document).
+    #[serde(skip)]
+    pub span: Loc,
+}
+
+/// A `portmatrix.io/ignore` annotation. Kept apart from its policy, because findings about a
+/// policy the API server rejects (which leaves the model) can be suppressed too.
+#[derive(Debug, Clone)]
+pub struct IgnoreAnnotation {
+    /// `namespace/name` of the object.
+    pub object: String,
+    /// The annotation's value: `"PM101,PM203 reason text"`.
+    pub text: String,
+    /// Where the value is written.
+    pub loc: Loc,
+    /// The whole object: the annotation applies to findings located inside it.
+    pub span: Loc,
 }
 
 /// One ingress or egress rule. `peers` and `ports` are absent when the rule does not restrict them
@@ -154,6 +171,7 @@ pub struct Model {
     pub omitted_policies: usize,
     /// Policies with values the API server rejects (reported, and left out of the verdicts).
     pub rejected_policies: usize,
+    pub ignore_annotations: Vec<IgnoreAnnotation>,
 }
 
 impl Model {
@@ -164,5 +182,6 @@ impl Model {
         self.unsupported.extend(other.unsupported);
         self.omitted_policies += other.omitted_policies;
         self.rejected_policies += other.rejected_policies;
+        self.ignore_annotations.extend(other.ignore_annotations);
     }
 }

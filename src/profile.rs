@@ -17,6 +17,37 @@ pub struct Profile {
     /// The file it came from, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
+    /// Suppressions (`ignore:`); not part of the input document.
+    #[serde(skip)]
+    pub ignore: Vec<IgnoreEntry>,
+}
+
+/// One `ignore:` entry of the profile: findings of `rules` matching `path` and `flow` are
+/// suppressed, until `expires`.
+#[derive(Debug, Clone, Default)]
+pub struct IgnoreEntry {
+    /// Rule ids; `*` matches every rule.
+    pub rules: Vec<String>,
+    /// A glob over the finding's file (`*` within a path segment, `**` across segments).
+    pub path: Option<String>,
+    /// A glob over the finding's flow id.
+    pub flow: Option<String>,
+    pub reason: String,
+    /// Year, month, day.
+    pub expires: Option<(i32, u32, u32)>,
+    /// The entry in the profile.
+    pub loc: Loc,
+}
+
+/// Parses a `YYYY-MM-DD` date.
+pub fn parse_date(s: &str) -> Option<(i32, u32, u32)> {
+    let mut parts = s.trim().splitn(3, '-');
+    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+    if y.len() != 4 || m.len() != 2 || d.len() != 2 {
+        return None;
+    }
+    let (y, m, d) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
+    ((1..=12).contains(&m) && (1..=31).contains(&d)).then_some((y, m, d))
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -223,6 +254,68 @@ impl Reader<'_> {
         }
     }
 
+    fn ignore_entries(&mut self, node: &Node) -> Vec<IgnoreEntry> {
+        let Some(items) = node.as_seq() else {
+            if !node.is_null() {
+                self.error(
+                    format!("`ignore` must be a list, found {}", node.type_name()),
+                    "for example: [{rule: PM203, path: \"k8s/*.yaml\", reason: \"...\"}]"
+                        .to_string(),
+                    &node.loc,
+                );
+            }
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for item in items {
+            let mut entry = IgnoreEntry {
+                loc: item.loc.clone(),
+                ..Default::default()
+            };
+            let keys = ["rule", "path", "flow", "reason", "expires"];
+            for (k, v) in self.keys(item, "ignore[]", &keys) {
+                let key = k.as_str().unwrap_or("");
+                let path = format!("ignore[].{key}");
+                match key {
+                    "rule" => {
+                        if let Some(s) = self.string(v, &path) {
+                            entry.rules = s
+                                .split(',')
+                                .map(|r| r.trim().to_string())
+                                .filter(|r| !r.is_empty())
+                                .collect();
+                        }
+                    }
+                    "path" => entry.path = self.string(v, &path),
+                    "flow" => entry.flow = self.string(v, &path),
+                    "reason" => entry.reason = self.string(v, &path).unwrap_or_default(),
+                    "expires" => match v.as_str().and_then(parse_date) {
+                        Some(d) => entry.expires = Some(d),
+                        None => self.error(
+                            format!("`{path}` must be a date YYYY-MM-DD, found {}", describe(v)),
+                            "for example: expires: \"2026-06-30\"".to_string(),
+                            &v.loc,
+                        ),
+                    },
+                    _ => {}
+                }
+            }
+            if item.as_map().is_none() {
+                continue;
+            }
+            if entry.rules.is_empty() {
+                self.error(
+                    "an `ignore` entry needs a `rule` (an id such as PM203, or `*`)".to_string(),
+                    "add `rule: PM203`".to_string(),
+                    &item.loc,
+                );
+                continue;
+            }
+            out.push(entry);
+        }
+        out
+    }
+
     fn driver(&mut self, name: &str, node: &Node, matrix: &Matrix) -> DriverProfile {
         let path = format!("drivers.{name}");
         let mut out = DriverProfile::default();
@@ -386,8 +479,9 @@ pub fn parse(name: &str, text: &str, matrices: &[Matrix]) -> (Profile, Vec<Findi
         return (profile, r.errors);
     };
     let root = &doc.root;
-    for (k, v) in r.keys(root, "profile", &["drivers", "cluster"]) {
+    for (k, v) in r.keys(root, "profile", &["drivers", "cluster", "ignore"]) {
         match k.as_str().unwrap_or("") {
+            "ignore" => profile.ignore = r.ignore_entries(v),
             "drivers" => {
                 let names: Vec<&str> = r.matrices.iter().map(|m| m.driver.as_str()).collect();
                 let Some(entries) = v.as_map() else {

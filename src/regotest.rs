@@ -40,22 +40,37 @@ pub fn discover(text: &str) -> Vec<(String, String, u32)> {
     out
 }
 
-/// Loads `policies` and `tests` into one engine with `data`, and runs every test rule.
-pub fn run(
+/// Loads `policies` and `tests` into one engine with `data` (JSON documents, merged). A file
+/// that does not parse fails the load with `file:line:col: message`.
+pub fn load(
     policies: &[(String, String)],
     tests: &[(String, String)],
-    data: Option<&str>,
-) -> Result<Vec<TestResult>, String> {
+    data: &[String],
+) -> Result<regorus::Engine, String> {
     let mut engine = regorus::Engine::new();
     engine.set_rego_v0(false);
+    let files: Vec<crate::SourceFile> = policies
+        .iter()
+        .chain(tests)
+        .map(|(n, t)| crate::SourceFile::new(n.clone(), t.clone()))
+        .collect();
     for (path, text) in policies.iter().chain(tests) {
-        engine
-            .add_policy(path.clone(), text.clone())
-            .map_err(|e| format!("{path}: {e}"))?;
+        engine.add_policy(path.clone(), text.clone()).map_err(|e| {
+            let (message, loc) = crate::engine::locate_rego_error(&e.to_string(), &files);
+            match loc {
+                Some(loc) => format!("{loc}: {message}"),
+                None => format!("{path}: {message}"),
+            }
+        })?;
     }
-    if let Some(d) = data {
+    for d in data {
         engine.add_data_json(d).map_err(|e| format!("data: {e}"))?;
     }
+    Ok(engine)
+}
+
+/// Runs every test rule of `tests` on a loaded engine.
+pub fn run_tests(engine: &mut regorus::Engine, tests: &[(String, String)]) -> Vec<TestResult> {
     let mut results = Vec::new();
     for (file, text) in tests {
         for (package, name, line) in discover(text) {
@@ -73,7 +88,10 @@ pub fn run(
                         v.to_json_str().unwrap_or_default()
                     )),
                 ),
-                Err(e) => (false, Some(e.to_string())),
+                Err(e) => (
+                    false,
+                    Some(crate::engine::locate_rego_error(&e.to_string(), &[]).0),
+                ),
             };
             results.push(TestResult {
                 file: file.clone(),
@@ -85,27 +103,59 @@ pub fn run(
             });
         }
     }
-    Ok(results)
+    results
+}
+
+/// Loads `policies` and `tests` into one engine with `data`, and runs every test rule.
+pub fn run(
+    policies: &[(String, String)],
+    tests: &[(String, String)],
+    data: Option<&str>,
+) -> Result<Vec<TestResult>, String> {
+    let data: Vec<String> = data.map(str::to_string).into_iter().collect();
+    let mut engine = load(policies, tests, &data)?;
+    Ok(run_tests(&mut engine, tests))
+}
+
+fn owned(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+}
+
+/// Rego sources as (file name, text) pairs.
+pub type Sources = Vec<(String, String)>;
+
+/// What a test run loads: rule files, the test files to run, and data (JSON).
+pub type TestSources = (Sources, Sources, String);
+
+/// The embedded bundle as test sources: its rule files, its test files, and its data (the
+/// built-in matrices) as JSON.
+pub fn bundle_sources() -> Result<TestSources, String> {
+    let data = crate::engine::matrix_data(&crate::matrix::builtin()?)?.to_string();
+    Ok((
+        owned(crate::bundle::POLICIES),
+        owned(crate::bundle::TESTS),
+        data,
+    ))
+}
+
+/// The sources to test the user's policy folders: the bundle's rules and test helpers (so user
+/// tests can import `data.portmatrix.lib.*` and `data.portmatrix.lib.testing_test`) plus the
+/// user's rule files, and the user's test files, which are the ones run.
+pub fn with_user_files(user: &[(String, String)]) -> Result<TestSources, String> {
+    let (mut policies, bundle_tests, data) = bundle_sources()?;
+    policies.extend(bundle_tests);
+    let (tests, rules): (Vec<_>, Vec<_>) = user
+        .iter()
+        .cloned()
+        .partition(|(name, _)| name.ends_with("_test.rego"));
+    policies.extend(rules);
+    Ok((policies, tests, data))
 }
 
 /// Runs the embedded bundle's own tests.
 pub fn run_bundle() -> Result<Vec<TestResult>, String> {
-    let owned = |list: &[(&str, &str)]| -> Vec<(String, String)> {
-        list.iter()
-            .map(|(a, b)| (a.to_string(), b.to_string()))
-            .collect()
-    };
-    let mut matrices = serde_json::Map::new();
-    for m in crate::matrix::builtin()? {
-        matrices.insert(
-            m.driver.clone(),
-            serde_json::to_value(&m).map_err(|e| e.to_string())?,
-        );
-    }
-    let data = serde_json::json!({ "matrix": matrices }).to_string();
-    run(
-        &owned(crate::bundle::POLICIES),
-        &owned(crate::bundle::TESTS),
-        Some(&data),
-    )
+    let (policies, tests, data) = bundle_sources()?;
+    run(&policies, &tests, Some(&data))
 }

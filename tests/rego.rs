@@ -107,3 +107,65 @@ fn a_broken_rule_makes_its_test_fail() {
     assert!(results[1].passed, "test_deny must pass");
     assert_eq!(results[0].line, 4);
 }
+
+/// `docs/rules/` is generated from the METADATA blocks and `src/rules.rs`: it must match.
+#[test]
+fn rule_docs_are_current() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/rules");
+    let docs = portmatrix::rules::docs().expect("registry");
+    let mut stale = Vec::new();
+    for (name, text) in &docs {
+        match std::fs::read_to_string(dir.join(name)) {
+            Ok(on_disk) if on_disk == *text => {}
+            Ok(_) => stale.push(format!("{name} differs")),
+            Err(_) => stale.push(format!("{name} is missing")),
+        }
+    }
+    for entry in std::fs::read_dir(&dir).expect("docs/rules exists") {
+        let name = entry.unwrap().file_name().to_string_lossy().to_string();
+        if !docs.iter().any(|(n, _)| *n == name) {
+            stale.push(format!("{name} documents no rule"));
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "docs/rules is stale ({}); run `cargo xtask docs`",
+        stale.join(", ")
+    );
+}
+
+/// The layout `opa fmt` produces, as far as it can be checked without OPA's formatter (the OPA
+/// wheel the portability test uses does not expose it): tab indentation, no trailing spaces, no
+/// runs of blank lines, `package` then sorted imports, a final newline.
+#[test]
+fn rego_is_laid_out_as_opa_fmt_would() {
+    let mut problems = Vec::new();
+    for (path, text) in POLICIES.iter().chain(TESTS) {
+        if !text.ends_with('\n') || text.ends_with("\n\n") {
+            problems.push(format!("{path}: must end with exactly one newline"));
+        }
+        let mut blank = 0;
+        for (i, line) in text.lines().enumerate() {
+            let n = i + 1;
+            if line.ends_with(' ') || line.ends_with('\t') {
+                problems.push(format!("{path}:{n}: trailing whitespace"));
+            }
+            if line.starts_with(' ') {
+                problems.push(format!("{path}:{n}: indent with tabs"));
+            }
+            blank = if line.is_empty() { blank + 1 } else { 0 };
+            if blank > 1 {
+                problems.push(format!("{path}:{n}: more than one blank line"));
+            }
+        }
+        let imports: Vec<&str> = text.lines().filter(|l| l.starts_with("import ")).collect();
+        let mut sorted = imports.clone();
+        sorted.sort();
+        if imports != sorted {
+            problems.push(format!(
+                "{path}: imports must be sorted as opa fmt sorts them"
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

@@ -1,12 +1,14 @@
 //! The `portmatrix` command: reads files, hands them to the core, renders the report.
 
 mod files;
+mod output;
+mod policy;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use portmatrix::report::{human, json, matrix as matrix_report};
+use portmatrix::report::matrix as matrix_report;
 use portmatrix::{LintRequest, Severity, SourceFile};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -32,6 +34,18 @@ enum Command {
     Rules {
         /// A rule id, such as PM101.
         id: Option<String>,
+        /// Write the rule docs (one Markdown page per rule and an index) into DIR.
+        #[arg(long, value_name = "DIR", hide = true)]
+        markdown: Option<String>,
+    },
+    /// Run the Rego tests (`test_*` rules) of policy folders; default: the built-in bundle's.
+    Test(policy::TestArgs),
+    /// Print the input document the Rego rules see, with its location table.
+    Input(policy::InputArgs),
+    /// Print a JSON Schema (`matrix`: the schema of --matrix files).
+    Schema {
+        #[arg(value_enum)]
+        kind: policy::SchemaKind,
     },
 }
 
@@ -45,8 +59,13 @@ struct LintArgs {
     /// Profile file. Default: .portmatrix.yaml in the current directory, if present.
     #[arg(long)]
     profile: Option<String>,
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    format: Format,
+    /// Output format (repeatable: each --format goes to the --output after it, or to stdout).
+    /// Default: human.
+    #[arg(long, short = 'f', value_enum)]
+    format: Vec<Format>,
+    /// File for the --format before it (`-`: stdout).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Vec<String>,
     /// Lowest severity that makes the exit code 1.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     fail_on: FailOn,
@@ -59,12 +78,24 @@ struct LintArgs {
     /// Largest file to read, in bytes.
     #[arg(long, default_value_t = 64 * 1024 * 1024)]
     max_file_size: usize,
+    #[command(flatten)]
+    policy: policy::PolicyArgs,
 }
 
-#[derive(Clone, Copy, ValueEnum, PartialEq)]
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq)]
 enum Format {
+    /// Diagnostics with the offending line, then the flow table.
     Human,
+    /// The report as JSON (docs/report-schema.md).
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// GitHub Actions annotations; also appends a summary to $GITHUB_STEP_SUMMARY.
+    Github,
+    /// JUnit XML: a test case per required flow and per rule.
+    Junit,
+    /// Markdown for a pull-request comment.
+    Markdown,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -99,7 +130,14 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Lint(args) => lint(args),
         Command::Matrix(args) => matrix(args),
-        Command::Rules { id } => rules(id),
+        Command::Rules {
+            markdown: Some(dir),
+            ..
+        } => policy::write_rule_docs(&dir),
+        Command::Rules { id, .. } => rules(id),
+        Command::Test(args) => policy::test(args),
+        Command::Input(args) => policy::input(args),
+        Command::Schema { kind } => policy::schema(kind),
     };
     match result {
         Ok(code) => code,
@@ -127,6 +165,8 @@ fn lint(args: LintArgs) -> Result<ExitCode, String> {
         ..Default::default()
     };
     request.options.max_file_size = args.max_file_size;
+    args.policy.apply(&mut request)?;
+    let targets = output::targets(&args.format, &args.output)?;
     let mut read_errors = Vec::new();
     if let Some(name) = &args.example {
         let examples = files::examples();
@@ -178,25 +218,25 @@ fn lint(args: LintArgs) -> Result<ExitCode, String> {
         portmatrix::input::sort_findings(&mut report.findings);
         report.compute_summary(request.files.len() + report.summary.input_errors);
     }
-    match args.format {
-        Format::Json => print(&json::render(&report)),
-        Format::Human => {
-            let mut sources = request.files.clone();
-            sources.extend(request.profile.clone());
-            let opts = human::HumanOptions {
-                color: use_color(),
-                width: 100,
-                quiet: args.quiet,
-            };
-            print(&human::render(&report, &sources, &opts));
-        }
-    }
     let threshold = match args.fail_on {
         FailOn::Error => Some(Severity::Error),
         FailOn::Warning => Some(Severity::Warning),
         FailOn::Info => Some(Severity::Info),
         FailOn::Never => None,
     };
+    let mut sources = request.files.clone();
+    sources.extend(request.profile.clone());
+    output::write_all(
+        &targets,
+        &output::Context {
+            report: &report,
+            sources: &sources,
+            profile: request.profile.as_ref().map(|p| p.name.as_str()),
+            quiet: args.quiet,
+            color: use_color(),
+            fail_on: threshold,
+        },
+    )?;
     if report.has_input_errors() {
         return Ok(ExitCode::from(EXIT_USAGE));
     }

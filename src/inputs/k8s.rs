@@ -111,6 +111,14 @@ fn read_object(
                 ))
             } else {
                 read_network_policy(node).map(|p| {
+                    if let (Some(text), Some(loc)) = (&p.ignore, ignore_loc(node)) {
+                        model.ignore_annotations.push(IgnoreAnnotation {
+                            object: format!("{}/{}", p.namespace, p.name),
+                            text: text.clone(),
+                            loc,
+                            span: p.span.clone(),
+                        });
+                    }
                     let rejected = super::validate::check(&p);
                     if !rejected.is_empty() {
                         // The API server would refuse the object: it never takes effect.
@@ -173,6 +181,17 @@ fn metadata_name(node: &Node) -> Option<String> {
         .and_then(Node::as_str)
         .map(str::to_string)
 }
+
+/// Where the `portmatrix.io/ignore` annotation's value is written.
+fn ignore_loc(node: &Node) -> Option<Loc> {
+    node.get("metadata")?
+        .get("annotations")?
+        .get(IGNORE_ANNOTATION)
+        .map(|n| n.loc.clone())
+}
+
+/// The annotation that suppresses findings located in its object.
+pub const IGNORE_ANNOTATION: &str = "portmatrix.io/ignore";
 
 /// Where to point for the object as a whole: its `metadata.name` value, else the object.
 fn object_loc(node: &Node) -> Loc {
@@ -343,7 +362,7 @@ fn read_network_policy(node: &Node) -> R<NetworkPolicy> {
         .to_string();
     let ignore = meta
         .and_then(|m| m.get("annotations"))
-        .and_then(|a| a.get("portmatrix.io/ignore"))
+        .and_then(|a| a.get(IGNORE_ANNOTATION))
         .and_then(Node::as_str)
         .map(str::to_string);
     let spec = opt_map(node, "spec")?.ok_or_else(|| {
@@ -405,6 +424,7 @@ fn read_network_policy(node: &Node) -> R<NetworkPolicy> {
         ingress,
         egress,
         ignore,
+        span: node.loc.clone(),
     })
 }
 

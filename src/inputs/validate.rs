@@ -22,6 +22,7 @@ fn finding(rule: &str, message: String, help: String, loc: &Loc) -> Finding {
         help,
         flow: None,
         loc: Some(loc.clone()),
+        suppressed: None,
     }
 }
 

@@ -76,7 +76,8 @@ pub fn render(report: &Report, sources: &[SourceFile], opts: &HumanOptions) -> S
         .with_width(opts.width)
         .with_links(false);
     let mut out = String::new();
-    for finding in &report.findings {
+    // Suppressed findings stay in the JSON report; here the summary line counts them.
+    for finding in report.findings.iter().filter(|f| f.is_active()) {
         let source = finding.loc.as_ref().and_then(|loc| {
             let file = sources.iter().find(|s| *s.name == *loc.file)?;
             // A span past the text (a file cut short) is shown without source rather than panic.
@@ -106,6 +107,11 @@ pub fn render(report: &Report, sources: &[SourceFile], opts: &HumanOptions) -> S
             "\n{} flows: {} allowed, {} blocked, {} partial, {} ungoverned. Findings: {} errors, {} warnings, {} info.",
             s.flows, s.allowed, s.blocked, s.partial, s.ungoverned, s.errors, s.warnings, s.infos
         );
+        if s.suppressed > 0 {
+            // Appended to the summary line, which ends with "info.\n".
+            out.pop();
+            let _ = writeln!(out, " {} suppressed.", s.suppressed);
+        }
     }
     out
 }

@@ -16,6 +16,7 @@ struct JsonFinding<'a> {
     column: Option<u32>,
     end_line: Option<u32>,
     end_column: Option<u32>,
+    suppressed: Option<&'a crate::finding::Suppression>,
 }
 
 impl<'a> From<&'a Finding> for JsonFinding<'a> {
@@ -32,6 +33,7 @@ impl<'a> From<&'a Finding> for JsonFinding<'a> {
             column: loc.map(|l| l.column),
             end_line: loc.map(|l| l.end_line),
             end_column: loc.map(|l| l.end_column),
+            suppressed: f.suppressed.as_ref(),
         }
     }
 }

@@ -1,8 +1,13 @@
 //! The report every front end renders, and its renderers (one module per format).
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod markdown;
 pub mod matrix;
+pub mod paths;
+pub mod sarif;
 
 use crate::finding::{Finding, Severity};
 use serde::Serialize;
@@ -59,6 +64,8 @@ pub struct Summary {
     pub warnings: usize,
     pub infos: usize,
     pub input_errors: usize,
+    /// Findings silenced by a suppression (not counted in `errors`, `warnings`, `infos`).
+    pub suppressed: usize,
 }
 
 impl Report {
@@ -77,6 +84,10 @@ impl Report {
             }
         }
         for f in &self.findings {
+            if !f.is_active() {
+                s.suppressed += 1;
+                continue;
+            }
             match f.severity {
                 Severity::Error => s.errors += 1,
                 Severity::Warning => s.warnings += 1,
@@ -89,9 +100,13 @@ impl Report {
         self.summary = s;
     }
 
-    /// The most severe finding, if any.
+    /// The most severe finding that is not suppressed, if any.
     pub fn max_severity(&self) -> Option<Severity> {
-        self.findings.iter().map(|f| f.severity).max()
+        self.findings
+            .iter()
+            .filter(|f| f.is_active())
+            .map(|f| f.severity)
+            .max()
     }
 
     pub fn has_input_errors(&self) -> bool {

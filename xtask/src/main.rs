@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
+mod web;
+
 const USAGE: &str = "\
 usage: cargo xtask <command> [options]
 
@@ -21,10 +23,18 @@ commands:
                          cargo test --workspace --all-targets --no-fail-fast,
                          cargo test --workspace --doc,
                          cargo build -p portmatrix-wasm --target wasm32-unknown-unknown
-                           --profile wasm (unless --skip-wasm)
+                           --profile wasm (unless --skip-wasm),
+                         then the `web` steps, chromium (apt-get, if missing) and
+                           node --test web/tests/ (unless --skip-wasm)
+                       (the OPA portability test first downloads the OPA wheel into
+                        target/opa/ with python3: tests/opa/compare.py --setup;
+                        the SARIF validator test first runs npm ci in tests/node/)
   lint                 cargo fmt --all --check, cargo clippy --workspace --all-targets -D warnings
+  docs                 regenerate docs/rules/ from the rules' METADATA (a test fails when stale)
   bench [ARGS...]      run bench/run.sh (a measurement, not a test)
-  web                  build the web front end (not implemented yet: see issue #6)
+  web                  build the page (web/dist/) and the npm package (wasm/pkg/):
+                         wasm-bindgen-cli 0.2.130 (cargo install, if missing), npm ci in web/,
+                         wasm-bindgen, wasm-opt -Oz, and the .wasm size budget
   help                 print this help
 
 options:
@@ -51,10 +61,14 @@ fn main() -> ExitCode {
             _ => return usage_error(&format!("`lint` takes no arguments, got {rest:?}")),
         },
         "bench" => bench_steps(rest),
-        "web" => {
-            eprintln!("cargo xtask web: not implemented yet: see issue #6");
-            return ExitCode::FAILURE;
-        }
+        "docs" => match rest {
+            [] => docs_steps(),
+            _ => return usage_error(&format!("`docs` takes no arguments, got {rest:?}")),
+        },
+        "web" => match rest {
+            [] => web::build_steps(),
+            _ => return usage_error(&format!("`web` takes no arguments, got {rest:?}")),
+        },
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -96,6 +110,20 @@ fn test_steps(opts: &TestOptions) -> Vec<Step> {
             Action::EnsureTarget(WASM_TARGET),
         ));
     }
+    // The OPA portability test (tests/opa.rs) runs the bundle on a real OPA engine: a PyPI
+    // wheel cached under target/opa/. Without python3 the test skips itself, loudly.
+    steps.push(Step::new(
+        "OPA engine for tests/opa.rs (wheel opa-golib-python-bindings in target/opa/)",
+        Action::EnsureOpa,
+    ));
+    // The SARIF validator test (cli/tests/sarif_validator.rs) runs npm packages pinned in
+    // tests/node/. Without npm the test skips itself, loudly.
+    if project_root().join("tests/node/package.json").exists() {
+        steps.push(Step::new(
+            "npm ci in tests/node (SARIF validator for cli/tests/sarif_validator.rs)",
+            Action::Call(npm_ci_test_tools),
+        ));
+    }
     steps.push(Step::new(
         "cargo test (unit, integration, Rego, benches as tests)",
         // --no-fail-fast: run every suite and report all failures; the step still fails.
@@ -112,20 +140,9 @@ fn test_steps(opts: &TestOptions) -> Vec<Step> {
     ));
     if !opts.skip_wasm {
         // The `wasm` profile (root Cargo.toml) is the one shipped: size-optimized, panic=abort.
-        // Building it here checks the core compiles for wasm32 and leaves the artifact for the
-        // later web steps (wasm-bindgen, node and browser tests).
-        steps.push(Step::new(
-            "build portmatrix-wasm (wasm32, profile wasm)",
-            Action::Run(cargo(&[
-                "build",
-                "-p",
-                "portmatrix-wasm",
-                "--target",
-                WASM_TARGET,
-                "--profile",
-                "wasm",
-            ])),
-        ));
+        // The web steps build it (checking the core compiles for wasm32), make the page and the
+        // npm package from it, and run the Node and browser tests (see `web.rs`).
+        steps.extend(web::test_steps());
     }
     steps
 }
@@ -152,6 +169,22 @@ fn lint_steps() -> Vec<Step> {
             ])),
         ),
     ]
+}
+
+fn docs_steps() -> Vec<Step> {
+    vec![Step::new(
+        "portmatrix rules --markdown docs/rules",
+        Action::Run(cargo(&[
+            "run",
+            "--quiet",
+            "-p",
+            "portmatrix-cli",
+            "--",
+            "rules",
+            "--markdown",
+            "docs/rules",
+        ])),
+    )]
 }
 
 fn bench_steps(args: &[String]) -> Vec<Step> {
@@ -186,10 +219,13 @@ enum Action {
     EnsureTarget(&'static str),
     /// Install rustup components unless they are installed.
     EnsureComponents(&'static [&'static str]),
+    /// Download and unpack the OPA wheel into target/opa/ unless it is there; skip (loudly)
+    /// without python3.
+    EnsureOpa,
     /// Install a tool unless the pinned version is on PATH.
-    /// Not used yet: for the coming web steps (wasm-bindgen-cli 0.2.130, chromium).
-    #[allow(dead_code)]
     EnsureTool(Tool),
+    /// Run a function of xtask's, for a step that is not one command (see `web.rs`).
+    Call(fn() -> Result<(), String>),
 }
 
 /// A tool pinned at a version, with how to check it and how to install it.
@@ -281,7 +317,9 @@ fn run_action(action: &Action) -> Result<(), String> {
         Action::Run(cmd) => cmd.run(),
         Action::EnsureTarget(target) => ensure_rustup_target(target),
         Action::EnsureComponents(components) => ensure_rustup_components(components),
+        Action::EnsureOpa => ensure_opa(),
         Action::EnsureTool(tool) => ensure_tool(tool),
+        Action::Call(f) => f(),
     }
 }
 
@@ -319,6 +357,26 @@ fn ensure_rustup_components(components: &[&str]) -> Result<(), String> {
     Cmd::new("rustup")
         .args(&["component", "add"])
         .args(&missing)
+        .run()
+}
+
+fn npm_ci_test_tools() -> Result<(), String> {
+    if Cmd::new("npm").arg("--version").output().is_err() {
+        println!("!!! npm is not installed: the SARIF validator test will be SKIPPED");
+        return Ok(());
+    }
+    Cmd::new("npm")
+        .args(&["ci", "--no-audit", "--no-fund", "--prefix", "tests/node"])
+        .run()
+}
+
+fn ensure_opa() -> Result<(), String> {
+    if Cmd::new("python3").arg("--version").output().is_err() {
+        println!("!!! python3 is not installed: the OPA portability test will be SKIPPED");
+        return Ok(());
+    }
+    Cmd::new("python3")
+        .args(&["tests/opa/compare.py", "--setup", "target/opa"])
         .run()
 }
 

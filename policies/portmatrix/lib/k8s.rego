@@ -22,9 +22,17 @@ requirement_matches(req, labels) if {
 	labels[req.key] in req.values
 }
 
+# NotIn matches pods without the key, as in Kubernetes. Two bodies rather than
+# `not labels[req.key] in req.values`, which OPA and regorus disagree on when the key is absent.
 requirement_matches(req, labels) if {
 	req.operator == "NotIn"
-	not labels[req.key] in req.values
+	not has_key(labels, req.key)
+}
+
+requirement_matches(req, labels) if {
+	req.operator == "NotIn"
+	value := labels[req.key]
+	not value in req.values
 }
 
 requirement_matches(req, labels) if {

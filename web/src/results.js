@@ -1,0 +1,131 @@
+// The results pane: the verdict line and counts, the findings list (with each rule's
+// documentation from rules()), and the flow table coloured by status.
+
+import { h } from './dom.js';
+
+export const STATUS_TEXT = {
+  blocked: 'Blocked: no part of the flow is allowed',
+  partial: 'Partial: some protocols, ports or addresses are allowed, others not',
+  allowed: 'Allowed',
+  ungoverned: 'Ungoverned: host-network or external ends, NetworkPolicy cannot enforce it',
+};
+
+const pill = (cls, text, title) => h('span', { class: `pill ${cls}`, title }, text);
+const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+function verdict(report) {
+  const s = report.summary;
+  const drivers = report.drivers.join(', ');
+  if (s.flows === 0) return `No flow to check for ${drivers}.`;
+  if (s.blocked + s.partial === 0) {
+    return `✓ None of the ${s.flows} flows ${drivers} needs is blocked.`;
+  }
+  const parts = [];
+  if (s.blocked) parts.push(`${s.blocked} blocked`);
+  if (s.partial) parts.push(`${s.partial} partly blocked`);
+  return `✗ ${parts.join(' and ')} of the ${s.flows} flows ${drivers} needs.`;
+}
+
+/** The verdict line and the status and severity counts. */
+export function renderSummary(el, report) {
+  el.replaceChildren();
+  if (!report) return;
+  const s = report.summary;
+  el.append(h('div', { class: 'verdict', id: 'verdict' }, verdict(report)));
+  el.append(h('div', { class: 'group' }, h('span', { class: 'label' }, 'Flows'),
+    ['blocked', 'partial', 'allowed', 'ungoverned'].map((st) =>
+      pill(`${st}${s[st] ? '' : ' zero'}`, `${s[st]} ${st}`, STATUS_TEXT[st]))));
+  el.append(h('div', { class: 'group' }, h('span', { class: 'label' }, 'Findings'),
+    pill(`error${s.errors ? '' : ' zero'}`, plural(s.errors, 'error')),
+    pill(`warning${s.warnings ? '' : ' zero'}`, plural(s.warnings, 'warning')),
+    pill(`info${s.infos ? '' : ' zero'}`, `${s.infos} info`)));
+}
+
+function ruleDoc(rule) {
+  if (!rule) return null;
+  return h('details', {},
+    h('summary', {}, `About ${rule.id}: ${rule.title}`),
+    h('p', {}, rule.description),
+    rule.remediation ? h('p', {}, h('b', {}, 'Fix: '), rule.remediation) : null,
+    rule.related_resources.length
+      ? h('ul', {}, rule.related_resources.map((r) =>
+          h('li', {}, /^https:\/\//.test(r) ? h('a', { href: r, rel: 'noopener noreferrer', target: '_blank' }, r) : r)))
+      : null,
+  );
+}
+
+/**
+ * The findings list, dense like an editor's problems panel: one line each (severity, rule,
+ * message, place), opened for the full message, the help and the rule's documentation.
+ * `onShow(file, line)` marks a line in the editor, `onJump` also moves the caret there, and
+ * `onFlow(id)` shows a flow in the table.
+ */
+export function renderFindings(el, report, rules, { onShow, onJump, onFlow }) {
+  el.replaceChildren();
+  if (!report) return;
+  if (!report.findings.length) {
+    el.append(h('li', { class: 'ok-note' }, '✓ No findings.'));
+    return;
+  }
+  report.findings.forEach((f, i) => {
+    const rule = rules.get(f.rule);
+    const place = f.file ? `${f.file.split('/').pop()}:${f.line}` : 'no file';
+    const details = h('details', {},
+      h('summary', { title: f.file ? `${f.file}:${f.line}:${f.column}` : 'a flow no file expresses' },
+        h('span', { class: `sev ${f.severity}`, 'aria-label': f.severity }, f.severity),
+        h('span', { class: 'rule' }, f.rule),
+        h('span', { class: 'msg' }, f.message),
+        h('span', { class: 'where' }, place)),
+      h('div', { class: 'body' },
+        h('p', { class: 'full' }, f.message),
+        f.help ? h('p', { class: 'help' }, h('b', {}, 'help: '), f.help) : null,
+        h('div', { class: 'actions' },
+          f.file
+            ? h('button', { type: 'button', class: 'link', onclick: () => onJump(f.file, f.line, f.column) },
+                `Go to ${f.file}:${f.line}:${f.column}`)
+            : null,
+          f.flow ? h('button', { type: 'button', class: 'link', onclick: () => onFlow(f.flow) }, `Show flow ${f.flow}`) : null),
+        ruleDoc(rule)));
+    details.addEventListener('toggle', () => {
+      if (details.open && f.file) onShow(f.file, f.line);
+    });
+    el.append(h('li', { class: `finding ${f.severity}`, dataset: { index: i, rule: f.rule, file: f.file || '', line: f.line || '' } }, details));
+  });
+}
+
+/** The legend of the flow table's colours. */
+export function renderLegend(el) {
+  el.replaceChildren(...['blocked', 'partial', 'allowed', 'ungoverned'].map((st) =>
+    h('span', {}, pill(st, st), STATUS_TEXT[st].replace(/^[A-Za-z]+: ?/, '') || 'every part of the flow is allowed')));
+}
+
+/** The flow table: one row per required flow, with the deciding rules and their lines. */
+export function renderFlows(tbody, report, { onJump }) {
+  tbody.replaceChildren();
+  if (!report) return;
+  const order = { blocked: 0, partial: 1, allowed: 2, ungoverned: 3 };
+  const flows = [...report.flows].sort((a, b) => order[a.status] - order[b.status]);
+  for (const f of flows) {
+    const decided = f.decided_by.length
+      ? h('div', { class: 'decided' }, f.decided_by.map((d) =>
+          h('div', {},
+            h('button', { type: 'button', class: 'link', title: `Show ${d.policy} in the editor`, onclick: () => onJump(d.file, d.line, d.column) },
+              `${d.file}:${d.line}`),
+            ' ', h('span', {}, d.policy),
+            h('div', { class: 'effect' }, `${d.direction} · ${d.effect === 'isolate' ? 'isolates, allows nothing' : 'allows'}`))))
+      : h('span', { class: 'none' }, {
+          ungoverned: 'no NetworkPolicy can apply',
+          allowed: 'not isolated: no policy selects these pods',
+        }[f.status] || '–');
+    tbody.append(h('tr', { class: f.status, id: `flow-${f.id}`, dataset: { flow: f.id, status: f.status } },
+      h('td', {}, pill(f.status, f.status, STATUS_TEXT[f.status])),
+      h('td', {},
+        h('div', { class: 'ends' }, `${f.from} → ${f.to}`),
+        h('div', { class: 'id' }, f.id),
+        h('div', { class: 'reason' }, f.reason)),
+      h('td', {},
+        h('div', { class: 'port' }, `${f.protocol} ${f.ports.join(', ')}`),
+        f.service ? h('div', { class: 'svc', title: 'the Service clients dial' }, `via ${f.service}`) : null),
+      h('td', {}, decided)));
+  }
+}
