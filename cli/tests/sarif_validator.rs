@@ -140,6 +140,27 @@ fn schema_check(files: &[PathBuf]) -> Output {
         .args(files))
 }
 
+const SUPPRESSED: &str = "\
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: default-deny
+  namespace: trident
+  annotations:
+    portmatrix.io/ignore: PM101 maintenance window
+spec:
+  podSelector: {}
+  policyTypes: [Ingress, Egress]
+";
+
+/// One run of portmatrix: in `cwd`, with `args`, expected to exit with `code`.
+struct Case {
+    name: &'static str,
+    cwd: PathBuf,
+    args: Vec<&'static str>,
+    code: i32,
+}
+
 #[test]
 fn sarif_output_passes_the_sarif_validator() {
     if !have("node") || !have("npm") {
@@ -154,49 +175,50 @@ fn sarif_output_passes_the_sarif_validator() {
     std::fs::create_dir_all(&out).unwrap();
     let root = repo_root();
 
-    // (name, working directory, arguments, stdin, expected exit code)
-    let mut cases: Vec<(&str, PathBuf, Vec<&str>, Option<&str>, i32)> = vec![
-        (
+    let case = |name, cwd: &Path, args: &[&'static str], code| Case {
+        name,
+        cwd: cwd.to_path_buf(),
+        args: args.to_vec(),
+        code,
+    };
+    let mut cases = vec![
+        case(
             "blocked",
-            root.clone(),
-            vec![
+            &root,
+            &[
                 "-d",
                 "trident",
                 "fixtures/trident/trident-default-deny.yaml",
             ],
-            None,
             1,
         ),
-        (
+        case(
             "input-errors",
-            root.clone(),
-            vec![
+            &root,
+            &[
                 "-d",
                 "huawei-csi",
                 "fixtures/huawei-csi/huawei-csi-yaml-syntax-error.yaml",
                 "fixtures/trident/trident-invalid-values.yaml",
             ],
-            None,
             2,
         ),
-        (
+        case(
             "partial-with-profile",
-            root.clone(),
-            vec![
+            &root,
+            &[
                 "-d",
                 "trident",
                 "--profile",
                 "fixtures/trident/trident-partial-storage-and-dns.portmatrix.yaml",
                 "fixtures/trident/trident-partial-storage-and-dns.yaml",
             ],
-            None,
             1,
         ),
-        (
+        case(
             "least-privilege",
-            root.clone(),
-            vec!["--example", "trident-least-privilege"],
-            None,
+            &root,
+            &["--example", "trident-least-privilege"],
             0,
         ),
     ];
@@ -210,21 +232,36 @@ fn sarif_output_passes_the_sarif_validator() {
         sub.join("deny all.yaml"),
     )
     .unwrap();
-    cases.push((
+    cases.push(case(
         "subdirectory",
-        sub.clone(),
-        vec!["-d", "trident", "./deny all.yaml"],
-        None,
+        &sub,
+        &["-d", "trident", "./deny all.yaml"],
         1,
     ));
 
+    // Suppressed findings stay in the log, with `suppressions`.
+    std::fs::write(sub.join("suppressed.yaml"), SUPPRESSED).unwrap();
+    cases.push(case(
+        "suppressed",
+        &sub,
+        &["-d", "trident", "suppressed.yaml"],
+        0,
+    ));
+
     let mut files = Vec::new();
-    for (name, cwd, args, stdin, code) in &cases {
-        let file = out.join(format!("{name}.sarif"));
-        let got = portmatrix_sarif(cwd, args, &file, *stdin);
-        assert_eq!(got, *code, "{name}: exit code");
+    for c in &cases {
+        let file = out.join(format!("{}.sarif", c.name));
+        let got = portmatrix_sarif(&c.cwd, &c.args, &file, None);
+        assert_eq!(got, c.code, "{}: exit code", c.name);
         files.push(file);
     }
+    let suppressed: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("suppressed.sarif")).unwrap())
+            .unwrap();
+    assert_eq!(
+        suppressed["runs"][0]["results"][0]["suppressions"][0]["justification"],
+        "maintenance window"
+    );
     let sub_log: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("subdirectory.sarif")).unwrap())
             .unwrap();

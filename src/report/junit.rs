@@ -50,10 +50,7 @@ pub fn render(report: &Report, rules: &[RuleMeta], fail_on: Option<Severity>) ->
     );
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(out, "<testsuites name=\"portmatrix\" {totals}>");
-    let _ = writeln!(
-        out,
-        "  <testsuite name=\"portmatrix\" {totals} hostname=\"portmatrix\">"
-    );
+    let _ = writeln!(out, "  <testsuite name=\"portmatrix\" {totals}>");
     let _ = writeln!(out, "    <properties>");
     let _ = writeln!(
         out,

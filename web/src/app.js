@@ -161,7 +161,7 @@ function tabBadge(name) {
 function renderTabs() {
   const tabs = state.files.map((f, i) => ({ label: f.name.split('/').pop(), index: i, file: f }));
   tabs.push({ label: `⚙ profile`, index: PROFILE, file: state.profile });
-  els.tabs.replaceChildren(...tabs.map((t) => {
+  const made = tabs.map((t) => {
     const selected = t.index === state.active;
     const tab = h('button', {
       type: 'button', role: 'tab', class: 'tab', 'aria-selected': String(selected), 'aria-controls': 'editor-input',
@@ -174,13 +174,13 @@ function renderTabs() {
         if (e.key === 'ArrowRight' || e.key === 'ArrowLeft') {
           const next = order[(at + (e.key === 'ArrowRight' ? 1 : order.length - 1)) % order.length];
           selectTab(next);
-          els.tabs.querySelector(`[data-index="${next}"]`)?.focus();
+          document.querySelector(`.tab[data-index="${next}"]`)?.focus();
           e.preventDefault();
         } else if (e.key === 'Delete' && t.index !== PROFILE) {
           closeFile(t.index);
         }
       },
-    }, t.label, tabBadge(t.file.name));
+    }, h('span', { class: 'name' }, t.label), tabBadge(t.file.name));
     if (t.index !== PROFILE && state.files.length > 1) {
       tab.append(h('span', {
         class: 'close', role: 'button', 'aria-label': `Close ${t.label}`, title: 'Close (Delete)',
@@ -188,7 +188,11 @@ function renderTabs() {
       }, '×'));
     }
     return tab;
-  }));
+  });
+  // The profile tab stays in view however many files there are.
+  const profileTab = made.pop();
+  profileTab.classList.add('profile-tab');
+  els.tabs.replaceChildren(h('div', { class: 'file-tabs', role: 'presentation' }, made), profileTab);
 }
 
 function selectTab(index) {
@@ -225,12 +229,12 @@ function renderDrivers() {
   els.driverPicker.replaceChildren(
     chip('Auto-detect', !state.drivers.length, () => { state.drivers = []; refreshAll(); },
       'Check the drivers named in the profile, else those whose namespace or workloads appear in the files'),
-    ...driverInfo.map((d) => chip(d.title, state.drivers.includes(d.name), () => {
+    ...driverInfo.map((d) => chip(d.title.replace(/ \(.*\)$/, ''), state.drivers.includes(d.name), () => {
       state.drivers = state.drivers.includes(d.name)
         ? state.drivers.filter((x) => x !== d.name)
         : [...state.drivers, d.name];
       refreshAll();
-    }, `${d.name}${d.version ? ` (matrix for ${d.version})` : ''}`)),
+    }, `${d.title}: driver \`${d.name}\`${d.version ? `, matrix for ${d.version}` : ''}`)),
   );
 }
 
@@ -242,7 +246,7 @@ function renderProtocols() {
     const set = readProtocols(state.profile.text, name);
     const on = (p) => (set ? set.includes(p) : d.features[p]?.default);
     return h('fieldset', {},
-      h('legend', {}, `${d.title} protocols${set ? '' : ' (chart defaults)'}`),
+      h('legend', {}, `${d.title.replace(/ \(.*\)$/, '')} protocols${set ? ' (from the profile)' : ' (chart defaults; click to choose)'}`),
       h('div', { class: 'chips' }, d.protocols.map((p) => h('button', {
         type: 'button', class: 'chip', 'aria-pressed': String(Boolean(on(p))),
         title: d.features[p]?.description || p,
@@ -279,7 +283,10 @@ function renderExamples() {
     }, e.name.startsWith(`${driver}-`) ? e.name.slice(driver.length + 1) : e.name)))))));
   const ex = exampleList.find((e) => e.name === state.example);
   els.exampleNote.hidden = !ex;
-  if (ex) els.exampleNote.replaceChildren(h('strong', {}, `Example ${ex.name}: `), ex.description);
+  if (ex) {
+    els.exampleNote.replaceChildren(h('span', { class: 'clamp' }, h('strong', {}, `Example ${ex.name}: `), ex.description));
+    els.exampleNote.title = ex.description;
+  }
 }
 
 // ------------------------------------------------------------------------------------- navigation

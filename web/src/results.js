@@ -6,9 +6,21 @@ import { h } from './dom.js';
 export const STATUS_TEXT = {
   blocked: 'Blocked: no part of the flow is allowed',
   partial: 'Partial: some protocols, ports or addresses are allowed, others not',
-  allowed: 'Allowed',
-  ungoverned: 'Ungoverned: host-network or external ends, NetworkPolicy cannot enforce it',
+  allowed: 'Allowed: every part of the flow is allowed',
+  ungoverned: 'Ungoverned: both ends on the host network or outside the cluster, so no NetworkPolicy can enforce it',
 };
+const LEGEND = {
+  blocked: 'nothing allowed',
+  partial: 'some ports, protocols or addresses allowed',
+  allowed: 'fully allowed',
+  ungoverned: 'NetworkPolicy cannot enforce it (host network, external)',
+};
+
+/** A finding's one-line text: `flow <id> (a -> b TCP 1) is ...` reads as `a -> b TCP 1 is ...`. */
+function shortMessage(f) {
+  const m = /^flow \S+ \(([^)]*)\)\s*(.*)$/s.exec(f.message);
+  return m ? `${m[1]} ${m[2]}` : f.message;
+}
 
 const pill = (cls, text, title) => h('span', { class: `pill ${cls}`, title }, text);
 const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
@@ -43,7 +55,7 @@ export function renderSummary(el, report) {
 
 function ruleDoc(rule) {
   if (!rule) return null;
-  return h('details', {},
+  return h('details', { class: 'doc' },
     h('summary', {}, `About ${rule.id}: ${rule.title}`),
     h('p', {}, rule.description),
     rule.remediation ? h('p', {}, h('b', {}, 'Fix: '), rule.remediation) : null,
@@ -67,14 +79,15 @@ export function renderFindings(el, report, rules, { onShow, onJump, onFlow }) {
     el.append(h('li', { class: 'ok-note' }, '✓ No findings.'));
     return;
   }
+  const oneFile = new Set(report.findings.map((f) => f.file).filter(Boolean)).size <= 1;
   report.findings.forEach((f, i) => {
     const rule = rules.get(f.rule);
-    const place = f.file ? `${f.file.split('/').pop()}:${f.line}` : 'no file';
-    const details = h('details', {},
+    const place = f.file ? (oneFile ? `line ${f.line}` : `${f.file.split('/').pop()}:${f.line}`) : 'flow';
+    const details = h('details', { class: 'item' },
       h('summary', { title: f.file ? `${f.file}:${f.line}:${f.column}` : 'a flow no file expresses' },
         h('span', { class: `sev ${f.severity}`, 'aria-label': f.severity }, f.severity),
         h('span', { class: 'rule' }, f.rule),
-        h('span', { class: 'msg' }, f.message),
+        h('span', { class: 'msg' }, shortMessage(f)),
         h('span', { class: 'where' }, place)),
       h('div', { class: 'body' },
         h('p', { class: 'full' }, f.message),
@@ -96,7 +109,7 @@ export function renderFindings(el, report, rules, { onShow, onJump, onFlow }) {
 /** The legend of the flow table's colours. */
 export function renderLegend(el) {
   el.replaceChildren(...['blocked', 'partial', 'allowed', 'ungoverned'].map((st) =>
-    h('span', {}, pill(st, st), STATUS_TEXT[st].replace(/^[A-Za-z]+: ?/, '') || 'every part of the flow is allowed')));
+    h('span', {}, pill(st, st), LEGEND[st])));
 }
 
 /** The flow table: one row per required flow, with the deciding rules and their lines. */
@@ -105,27 +118,27 @@ export function renderFlows(tbody, report, { onJump }) {
   if (!report) return;
   const order = { blocked: 0, partial: 1, allowed: 2, ungoverned: 3 };
   const flows = [...report.flows].sort((a, b) => order[a.status] - order[b.status]);
+  const oneFile = new Set(report.flows.flatMap((f) => f.decided_by.map((d) => d.file))).size <= 1;
   for (const f of flows) {
     const decided = f.decided_by.length
       ? h('div', { class: 'decided' }, f.decided_by.map((d) =>
           h('div', {},
-            h('button', { type: 'button', class: 'link', title: `Show ${d.policy} in the editor`, onclick: () => onJump(d.file, d.line, d.column) },
-              `${d.file}:${d.line}`),
-            ' ', h('span', {}, d.policy),
-            h('div', { class: 'effect' }, `${d.direction} · ${d.effect === 'isolate' ? 'isolates, allows nothing' : 'allows'}`))))
+            h('button', { type: 'button', class: 'link', title: `Show ${d.policy} in the editor (${d.file}:${d.line})`, onclick: () => onJump(d.file, d.line, d.column) },
+              d.policy),
+            h('div', { class: 'effect' },
+              `${oneFile ? 'line ' : `${d.file.split('/').pop()}:`}${d.line} · ${d.direction} · ${d.effect === 'isolate' ? 'isolates' : 'allows'}`))))
       : h('span', { class: 'none' }, {
           ungoverned: 'no NetworkPolicy can apply',
           allowed: 'not isolated: no policy selects these pods',
         }[f.status] || '–');
-    tbody.append(h('tr', { class: f.status, id: `flow-${f.id}`, dataset: { flow: f.id, status: f.status } },
-      h('td', {}, pill(f.status, f.status, STATUS_TEXT[f.status])),
-      h('td', {},
+    tbody.append(h('tr', { class: `main ${f.status}`, id: `flow-${f.id}`, dataset: { flow: f.id, status: f.status } },
+      h('td', { rowspan: 2 }, pill(f.status, f.status, STATUS_TEXT[f.status])),
+      h('td', { title: f.purpose },
         h('div', { class: 'ends' }, `${f.from} → ${f.to}`),
-        h('div', { class: 'id' }, f.id),
-        h('div', { class: 'reason' }, f.reason)),
-      h('td', {},
-        h('div', { class: 'port' }, `${f.protocol} ${f.ports.join(', ')}`),
-        f.service ? h('div', { class: 'svc', title: 'the Service clients dial' }, `via ${f.service}`) : null),
+        h('div', { class: 'port' }, `${f.protocol} ${f.ports.join(', ')}`,
+          f.service ? h('span', { class: 'svc', title: 'the Service clients dial' }, ` via ${f.service}`) : null)),
       h('td', {}, decided)));
+    tbody.append(h('tr', { class: `why ${f.status}` },
+      h('td', { colspan: 2, class: 'reason' }, h('span', { class: 'id' }, f.id), ` ${f.reason}`)));
   }
 }

@@ -1,0 +1,294 @@
+// The page in a real browser: Debian's Chromium, headless, driven by playwright-core (no browser
+// download), against web/dist served on 127.0.0.1 by a tiny static server. Every request the page
+// makes is checked to stay on that origin, and any console error fails the run.
+//
+// Screenshots go to target/web-screenshots/; with UPDATE_SCREENSHOTS=1, to web/screenshots/ (the
+// committed ones the README shows).
+
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { chromium } from 'playwright-core';
+import { DIST, ROOT } from './helpers.mjs';
+import { serve } from './server.mjs';
+
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const FLAGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--no-first-run', '--disable-quic', '--disable-sync',
+];
+const SHOTS = process.env.UPDATE_SCREENSHOTS
+  ? path.join(ROOT, 'web/screenshots')
+  : path.join(ROOT, 'target/web-screenshots');
+const VIEWPORT = { width: 1440, height: 900 }; // a laptop screen
+
+// A NetworkPolicy a user might paste: it isolates every pod in Trident's namespace, so the
+// controller's flows are blocked. Line 5 (`name: lockdown`) is where the findings point.
+const PASTED = `# Lock the namespace down (pasted).
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: lockdown
+  namespace: trident
+spec:
+  podSelector: {}
+  policyTypes: [Ingress, Egress]
+`;
+
+let server;
+let context;
+let userDataDir;
+const foreign = [];
+const problems = [];
+
+function watch(page) {
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`console.${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('requestfailed', (r) => {
+    if (!foreign.includes(r.url())) problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`);
+  });
+}
+
+async function newPage() {
+  const page = await context.newPage();
+  watch(page);
+  return page;
+}
+
+/** Waits until the page has linted what it shows (the status carries the lint time). */
+async function linted(page) {
+  await page.waitForSelector('#status[data-ms]');
+  await page.waitForFunction(() => !document.querySelector('#status').textContent.includes('Loading'));
+}
+
+/** What a user reads off the results: findings (rule, place, message) and flow verdicts. */
+function results(page) {
+  return page.evaluate(() => ({
+    verdict: document.querySelector('#verdict')?.textContent,
+    findings: [...document.querySelectorAll('#findings .finding')].map((li) =>
+      `${li.dataset.rule} ${li.dataset.file}:${li.dataset.line} ${li.querySelector('.full').textContent}`),
+    flows: [...document.querySelectorAll('#flows tr.main')].map((tr) => `${tr.dataset.flow} ${tr.dataset.status}`),
+  }));
+}
+
+async function shot(page, name) {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
+}
+
+before(async () => {
+  assert.ok(existsSync(path.join(DIST, 'index.html')), 'web/dist is missing: run `cargo xtask web`');
+  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`);
+  server = await serve();
+  const origin = new URL(server.url).origin;
+  userDataDir = mkdtempSync(path.join(tmpdir(), 'portmatrix-chromium-'));
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: FLAGS,
+    viewport: VIEWPORT,
+    colorScheme: 'light',
+  });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
+  // Record, and stop, anything that would leave the origin.
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    if (new URL(url).origin === origin) return route.continue();
+    foreign.push(url);
+    return route.abort();
+  });
+  for (const p of context.pages()) await p.close();
+});
+
+after(async () => {
+  await context?.close();
+  await server?.close();
+  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+});
+
+test('the page loads an example and lints it, under a CSP that allows only its origin', async () => {
+  const page = await newPage();
+  await page.goto(server.url);
+  await linted(page);
+  const csp = await page.getAttribute('meta[http-equiv="Content-Security-Policy"]', 'content');
+  for (const directive of ["default-src 'self'", "script-src 'self' 'wasm-unsafe-eval'", "connect-src 'self'"]) {
+    assert.ok(csp.includes(directive), `CSP lacks ${directive}: ${csp}`);
+  }
+  assert.ok((await page.locator('#example-list button').count()) >= 20);
+  assert.match(await page.textContent('#status'), /^Linted 1 file in [\d.]+ ms$/);
+  assert.match(await page.textContent('#verdict'), /blocked of the \d+ flows trident needs/);
+  assert.ok((await page.locator('#flows tr.main.blocked').count()) > 0);
+  await shot(page, 'example');
+  await page.close();
+});
+
+let shared; // the URL and results of the pasted manifest, for the share-link test
+
+test('pasting a manifest that blocks a flow shows the finding and highlights its line', async () => {
+  const page = await newPage();
+  await page.goto(server.url);
+  await linted(page);
+  await page.click('#clear');
+  await page.focus('#editor-input');
+  await page.evaluate((text) => navigator.clipboard.writeText(text), PASTED);
+  await page.keyboard.press('Control+V');
+  assert.equal(await page.inputValue('#editor-input'), PASTED);
+  // Linted as the user types (debounced), without pressing anything.
+  const finding = page.locator('#findings .finding[data-rule="PM101"][data-line="5"]').first();
+  await finding.waitFor();
+  assert.match(await finding.locator('.full').textContent(), /is blocked: .*isolated by trident\/lockdown \(manifest\.yaml:5\)/);
+  assert.equal(await finding.getAttribute('data-file'), 'manifest.yaml');
+  // The offending line is highlighted, underlined, marked in the gutter, and carries the message.
+  const line = page.locator('#highlight .line.error[data-line="5"]');
+  assert.equal(await line.count(), 1);
+  assert.equal(await line.locator('.span.error').textContent(), 'lockdown');
+  assert.match(await line.locator('.lens').textContent(), /^PM101 ×\d+: flow trident\//);
+  assert.equal(await page.locator('#gutter .mark.error').count(), 1);
+  assert.equal(await page.locator('#highlight .line.error').count(), 1);
+  // The flow table: the backchannel is blocked, decided by the pasted policy's line.
+  const row = page.locator('#flows tr.main[data-flow="trident/node-to-controller-backchannel"]');
+  assert.equal(await row.getAttribute('data-status'), 'blocked');
+  assert.match(await row.textContent(), /trident\/lockdown.*line 5 · ingress · isolates/);
+  // Opening a finding shows its help and the rule's documentation.
+  await finding.locator('details.item > summary').click();
+  assert.match(await finding.locator('.help').textContent(), /^help: add an? (ingress|egress) rule/);
+  await finding.locator('details.doc > summary').click();
+  assert.match(await finding.locator('details.doc').textContent(), /About PM101: .+/);
+  await page.waitForFunction(() => location.hash.startsWith('#v1:'));
+  await shot(page, 'pasted-finding');
+  shared = { url: page.url(), results: await results(page) };
+  await page.close();
+});
+
+test('a share link reproduces the result', async () => {
+  assert.ok(shared, 'needs the paste test');
+  const page = await newPage();
+  await page.goto(shared.url);
+  await linted(page);
+  assert.equal(await page.inputValue('#editor-input'), PASTED);
+  assert.deepEqual(await results(page), shared.results);
+  assert.ok(shared.results.findings.length > 0);
+  // A damaged link says so instead of failing silently.
+  await page.goto(`${server.url}#v1:AAAA`);
+  await page.reload();
+  await linted(page);
+  assert.match(await page.textContent('#usage-error'), /damaged/);
+  await page.close();
+});
+
+test('an example loads with one click', async () => {
+  const page = await newPage();
+  await page.goto(server.url);
+  await linted(page);
+  const name = 'trident-backchannel-missing';
+  await page.click(`[data-example="${name}"]`);
+  await page.waitForFunction((n) => document.querySelector('#example-note')?.textContent.includes(n), name);
+  const text = readFileSync(path.join(ROOT, `fixtures/trident/${name}.yaml`), 'utf8');
+  assert.equal(await page.inputValue('#editor-input'), text);
+  assert.equal(await page.getAttribute(`[data-example="${name}"]`, 'aria-current'), 'true');
+  assert.ok((await page.locator('#findings .finding').count()) > 0);
+  await page.close();
+});
+
+test('keyboard alone: load an example, open a finding, go to its line', async () => {
+  const page = await newPage();
+  await page.goto(server.url);
+  await linted(page);
+  await page.focus('[data-example="trident-egress-open-to-world"]');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.querySelector('#example-note')?.textContent.includes('trident-egress-open-to-world'));
+  const summary = page.locator('#findings .finding details.item > summary').first();
+  await summary.focus();
+  await page.keyboard.press('Enter');
+  const li = page.locator('#findings .finding').first();
+  assert.equal(await li.locator('details.item').getAttribute('open'), '');
+  const line = await li.getAttribute('data-line');
+  // Opening it marks its line in the editor (on the details' toggle event, a task later).
+  await page.locator(`#highlight .line.focus[data-line="${line}"]`).waitFor();
+  // Tab reaches the "Go to" button; Enter puts the caret on the finding's line in the editor.
+  await page.keyboard.press('Tab');
+  assert.match(await page.evaluate(() => document.activeElement.textContent), /^Go to /);
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'editor-input');
+  const caretLine = await page.evaluate(() => {
+    const t = document.activeElement;
+    return t.value.slice(0, t.selectionStart).split('\n').length;
+  });
+  assert.equal(String(caretLine), line);
+  // Esc then Tab leaves the editor (Tab alone indents).
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Tab');
+  assert.notEqual(await page.evaluate(() => document.activeElement.id), 'editor-input');
+  await page.close();
+});
+
+test('files come in by picker and by drop; a profile file becomes the profile', async () => {
+  const page = await newPage();
+  await page.goto(server.url);
+  await linted(page);
+  await page.setInputFiles('#file-picker', [
+    { name: 'deny.yaml', mimeType: 'application/yaml', buffer: Buffer.from(PASTED) },
+    { name: '.portmatrix.yaml', mimeType: 'application/yaml', buffer: Buffer.from('drivers:\n  trident:\n    protocols: [nfsv4]\n') },
+  ]);
+  await page.waitForFunction(() => [...document.querySelectorAll('#file-tabs .tab')].some((t) => t.textContent.startsWith('deny.yaml')));
+  await page.evaluate(() => {
+    const dt = new DataTransfer();
+    dt.items.add(new File(['apiVersion: v1\nkind: Namespace\nmetadata:\n  name: trident\n'], 'namespace.yaml'));
+    window.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  });
+  await page.waitForFunction(() => [...document.querySelectorAll('#file-tabs .tab')].some((t) => t.textContent.startsWith('namespace.yaml')));
+  assert.match(await page.textContent('#status'), /^Linted 2 files in/);
+  assert.deepEqual(
+    await page.locator('#file-tabs .tab').evaluateAll((tabs) => tabs.map((t) => t.querySelector('.name').textContent)),
+    ['deny.yaml', 'namespace.yaml', '⚙ profile'],
+  );
+  // The profile asked for NFSv4: its flows are checked, and blocked by the deny-all.
+  assert.ok((await page.locator('#flows tr.main[data-flow*="nfs"]').count()) > 0);
+  assert.equal(await page.getAttribute('#protocols button:text-is("nfsv4")', 'aria-pressed'), 'true');
+  await page.close();
+});
+
+test('protocol toggles write the profile; the driver picker selects the matrix', async () => {
+  const page = await newPage();
+  await page.goto(server.url);
+  await linted(page);
+  const before = await page.locator('#flows tr.main').count();
+  await page.click('#protocols button:text-is("iscsi")');
+  await page.waitForFunction((n) => document.querySelectorAll('#flows tr.main').length !== n, before);
+  await page.click('#file-tabs .tab:has-text("profile")');
+  assert.match(await page.inputValue('#editor-input'), /^drivers:\n {2}trident:\n {4}protocols: \[iscsi\]/);
+  assert.ok((await page.locator('#flows tr.main[data-flow*="iscsi"]').count()) > 0);
+  // Choosing Huawei CSI instead lints the same files against its matrix.
+  await page.click('#driver-picker button:text-is("NetApp Trident")');
+  await page.click('#driver-picker button:text-is("Huawei CSI")');
+  await page.waitForFunction(() => document.querySelector('#verdict')?.textContent.includes('huawei-csi'));
+  await page.close();
+});
+
+test('dark mode and a narrower laptop screen', async () => {
+  const page = await newPage();
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.goto(server.url);
+  await linted(page);
+  const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  assert.equal(bg, 'rgb(18, 21, 27)');
+  await page.click('[data-example="trident-partial-storage-and-dns"]');
+  await page.waitForFunction(() => document.querySelector('#example-note')?.textContent.includes('partial-storage'));
+  await shot(page, 'dark');
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await page.emulateMedia({ colorScheme: 'light' });
+  await shot(page, 'laptop-1280');
+  await page.close();
+});
+
+test('no request left the origin and the page logged no error', () => {
+  assert.deepEqual(foreign, []);
+  assert.deepEqual(problems, []);
+  const paths = new Set(server.requests.map((u) => new URL(u, server.url).pathname));
+  for (const p of paths) assert.ok(existsSync(path.join(DIST, p === '/' ? 'index.html' : p)), `requested ${p}, not in web/dist`);
+  assert.ok(paths.has('/portmatrix_bg.wasm'));
+});
