@@ -160,7 +160,7 @@ function tabBadge(name) {
 
 function renderTabs() {
   const tabs = state.files.map((f, i) => ({ label: f.name.split('/').pop(), index: i, file: f }));
-  tabs.push({ label: `⚙ profile`, index: PROFILE, file: state.profile });
+  tabs.push({ label: state.profile.text.trim() ? '⚙ profile' : '⚙ profile (none)', index: PROFILE, file: state.profile });
   const made = tabs.map((t) => {
     const selected = t.index === state.active;
     const tab = h('button', {

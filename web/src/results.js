@@ -29,13 +29,15 @@ function verdict(report) {
   const s = report.summary;
   const drivers = report.drivers.join(', ');
   if (s.flows === 0) return `No flow to check for ${drivers}.`;
+  const unread = s.input_errors ? ` ${plural(s.input_errors, 'input error')}: some of the input was not read.` : '';
   if (s.blocked + s.partial === 0) {
-    return `✓ None of the ${s.flows} flows ${drivers} needs is blocked.`;
+    const reach = s.ungoverned ? ` (${s.ungoverned} beyond NetworkPolicy's reach)` : '';
+    return `✓ None of the ${s.flows} flows ${drivers} needs is blocked${reach}.${unread}`;
   }
   const parts = [];
   if (s.blocked) parts.push(`${s.blocked} blocked`);
   if (s.partial) parts.push(`${s.partial} partly blocked`);
-  return `✗ ${parts.join(' and ')} of the ${s.flows} flows ${drivers} needs.`;
+  return `✗ ${parts.join(' and ')} of the ${s.flows} flows ${drivers} needs.${unread}`;
 }
 
 /** The verdict line and the status and severity counts. */
