@@ -6,6 +6,7 @@
 
 pub mod bundle;
 pub mod engine;
+pub mod examples;
 pub mod finding;
 pub mod flows;
 pub mod input;

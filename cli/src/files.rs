@@ -6,35 +6,8 @@ use std::path::{Path, PathBuf};
 
 const EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
 
-/// A built-in example: a fixture and, when it has one, its profile.
-pub struct Example {
-    pub name: String,
-    pub path: &'static str,
-    pub text: &'static str,
-    pub profile: Option<(&'static str, &'static str)>,
-}
-
 /// The built-in examples: the fixtures, named by file stem.
-pub fn examples() -> Vec<Example> {
-    let fixtures = portmatrix::bundle::FIXTURES;
-    fixtures
-        .iter()
-        .filter(|(path, _)| !path.ends_with(".portmatrix.yaml"))
-        .filter_map(|(path, text)| {
-            let stem = Path::new(path).file_stem()?.to_string_lossy().to_string();
-            let profile_path = path
-                .rsplit_once('.')
-                .map(|(base, _)| format!("{base}.portmatrix.yaml"))?;
-            let profile = fixtures.iter().find(|(p, _)| *p == profile_path).copied();
-            Some(Example {
-                name: stem,
-                path,
-                text,
-                profile,
-            })
-        })
-        .collect()
-}
+pub use portmatrix::examples::examples;
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<Finding>) {
     let entries = match std::fs::read_dir(dir) {

@@ -170,7 +170,7 @@ fn lint(args: LintArgs) -> Result<ExitCode, String> {
     let mut read_errors = Vec::new();
     if let Some(name) = &args.example {
         let examples = files::examples();
-        match examples.iter().find(|e| &e.name == name) {
+        match examples.iter().find(|e| e.name == name.as_str()) {
             Some(e) => {
                 request.files.push(SourceFile::new(e.path, e.text));
                 if let Some((path, text)) = e.profile {
@@ -178,7 +178,7 @@ fn lint(args: LintArgs) -> Result<ExitCode, String> {
                 }
             }
             None => {
-                let list: Vec<&str> = examples.iter().map(|e| e.name.as_str()).collect();
+                let list: Vec<&str> = examples.iter().map(|e| e.name).collect();
                 if name == "list" {
                     print(&format!("{}\n", list.join("\n")));
                     return Ok(ExitCode::SUCCESS);

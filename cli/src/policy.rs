@@ -267,7 +267,7 @@ pub fn input(args: InputArgs) -> Result<ExitCode, String> {
     };
     if let Some(name) = &args.example {
         let examples = crate::files::examples();
-        let e = examples.iter().find(|e| &e.name == name).ok_or_else(|| {
+        let e = examples.iter().find(|e| e.name == name.as_str()).ok_or_else(|| {
             format!("unknown example `{name}`; `portmatrix lint --example list` lists them")
         })?;
         request.files.push(SourceFile::new(e.path, e.text));

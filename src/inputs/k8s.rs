@@ -346,20 +346,20 @@ fn read_selector(node: &Node, field: &str) -> R<Selector> {
     })
 }
 
+/// A string field of `metadata`, or `default` when it is absent.
+fn meta_str(meta: Option<&Node>, key: &str, default: &str) -> R<String> {
+    Ok(meta
+        .map(|m| opt_str(m, key))
+        .transpose()?
+        .flatten()
+        .unwrap_or(default)
+        .to_string())
+}
+
 fn read_network_policy(node: &Node) -> R<NetworkPolicy> {
     let meta = opt_map(node, "metadata")?;
-    let name = meta
-        .map(|m| opt_str(m, "name"))
-        .transpose()?
-        .flatten()
-        .unwrap_or("")
-        .to_string();
-    let namespace = meta
-        .map(|m| opt_str(m, "namespace"))
-        .transpose()?
-        .flatten()
-        .unwrap_or("default")
-        .to_string();
+    let name = meta_str(meta, "name", "")?;
+    let namespace = meta_str(meta, "namespace", "default")?;
     let ignore = meta
         .and_then(|m| m.get("annotations"))
         .and_then(|a| a.get(IGNORE_ANNOTATION))
@@ -577,12 +577,7 @@ fn read_port(node: &Node) -> R<PortSpec> {
 
 fn read_namespace(node: &Node) -> R<Namespace> {
     let meta = opt_map(node, "metadata")?;
-    let name = meta
-        .map(|m| opt_str(m, "name"))
-        .transpose()?
-        .flatten()
-        .unwrap_or("")
-        .to_string();
+    let name = meta_str(meta, "name", "")?;
     let mut labels = read_labels(meta.and_then(|m| m.get("labels")), "labels")?;
     labels.insert("kubernetes.io/metadata.name".to_string(), name.clone());
     Ok(Namespace {
@@ -594,18 +589,8 @@ fn read_namespace(node: &Node) -> R<Namespace> {
 
 fn read_workload(node: &Node, kind: &str) -> R<Option<Workload>> {
     let meta = opt_map(node, "metadata")?;
-    let name = meta
-        .map(|m| opt_str(m, "name"))
-        .transpose()?
-        .flatten()
-        .unwrap_or("")
-        .to_string();
-    let namespace = meta
-        .map(|m| opt_str(m, "namespace"))
-        .transpose()?
-        .flatten()
-        .unwrap_or("default")
-        .to_string();
+    let name = meta_str(meta, "name", "")?;
+    let namespace = meta_str(meta, "namespace", "default")?;
     let Some(spec) = opt_map(node, "spec")? else {
         return Ok(None);
     };

@@ -6,7 +6,6 @@ use portmatrix::report::{json, matrix as matrix_report};
 use portmatrix::{LintRequest, Report, SourceFile, UsageError};
 use serde::Serialize;
 use serde_json::{Map, Value};
-use std::path::Path;
 
 /// Why a call failed. Bad input files are never an error: they are findings in the report.
 #[derive(Debug, Clone, PartialEq)]
@@ -271,28 +270,17 @@ fn leading_comment(text: &str) -> String {
 /// `examples()`: the built-in fixtures (`fixtures/<driver>/<name>.yaml`), each with its sibling
 /// `<name>.portmatrix.yaml` profile when it has one; the same list as `portmatrix lint --example`.
 pub fn examples_json() -> String {
-    let fixtures = portmatrix::bundle::FIXTURES;
-    let examples: Vec<Example> = fixtures
-        .iter()
-        .filter(|(path, _)| !path.ends_with(".portmatrix.yaml"))
-        .filter_map(|(path, text)| {
-            let p = Path::new(path);
-            let name = p.file_stem()?.to_string_lossy().into_owned();
-            let driver = p.parent()?.file_name()?.to_string_lossy().into_owned();
-            let profile_path = path
-                .rsplit_once('.')
-                .map(|(base, _)| format!("{base}.portmatrix.yaml"))?;
-            let profile = fixtures
-                .iter()
-                .find(|(p, _)| *p == profile_path)
-                .map(|(name, text)| FileOut { name, text });
-            Some(Example {
-                name,
-                driver,
-                description: leading_comment(text),
-                file: FileOut { name: path, text },
-                profile,
-            })
+    let examples: Vec<Example> = portmatrix::examples::examples()
+        .into_iter()
+        .map(|e| Example {
+            name: e.name.to_string(),
+            driver: e.driver.to_string(),
+            description: leading_comment(e.text),
+            file: FileOut {
+                name: e.path,
+                text: e.text,
+            },
+            profile: e.profile.map(|(name, text)| FileOut { name, text }),
         })
         .collect();
     serde_json::to_string(&examples).unwrap_or_else(|_| "[]".to_string())
