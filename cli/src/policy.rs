@@ -267,9 +267,12 @@ pub fn input(args: InputArgs) -> Result<ExitCode, String> {
     };
     if let Some(name) = &args.example {
         let examples = crate::files::examples();
-        let e = examples.iter().find(|e| e.name == name.as_str()).ok_or_else(|| {
-            format!("unknown example `{name}`; `portmatrix lint --example list` lists them")
-        })?;
+        let e = examples
+            .iter()
+            .find(|e| e.name == name.as_str())
+            .ok_or_else(|| {
+                format!("unknown example `{name}`; `portmatrix lint --example list` lists them")
+            })?;
         request.files.push(SourceFile::new(e.path, e.text));
         if let Some((path, text)) = e.profile {
             request.profile = Some(SourceFile::new(path, text));
