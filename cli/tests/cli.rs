@@ -1,17 +1,13 @@
 //! The `portmatrix` binary: exit codes, inputs (files, directories, stdin), profiles, formats.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod common;
 
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_portmatrix"));
-    c.current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
-    c.env("NO_COLOR", "1");
-    c
-}
+use common::{portmatrix as bin, stdout, temp_dir};
+use std::io::Write;
+use std::process::{Output, Stdio};
 
 fn run(args: &[&str]) -> Output {
-    bin().args(args).output().expect("portmatrix runs")
+    common::exec(bin().args(args))
 }
 
 fn run_stdin(args: &[&str], input: &str) -> Output {
@@ -31,10 +27,6 @@ fn run_stdin(args: &[&str], input: &str) -> Output {
     child.wait_with_output().unwrap()
 }
 
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).to_string()
-}
-
 fn json(o: &Output) -> serde_json::Value {
     serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(o)))
 }
@@ -44,13 +36,6 @@ kind: NetworkPolicy
 metadata: {name: deny, namespace: trident}
 spec: {podSelector: {}}
 ";
-
-fn temp_dir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("portmatrix-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 #[test]
 fn blocked_flow_exits_1_and_names_file_and_line() {

@@ -1,35 +1,17 @@
 //! `--format`/`--output` pairs, the CI formats end to end, and the GitHub job summary.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+
+use common::{exec as run, stderr, stdout, temp_dir};
+use std::path::Path;
+use std::process::Command;
 
 const DENY: &str = "fixtures/trident/trident-default-deny.yaml";
 
 fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_portmatrix"));
-    c.current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
-    c.env("NO_COLOR", "1").env_remove("GITHUB_STEP_SUMMARY");
+    let mut c = common::portmatrix();
+    c.env_remove("GITHUB_STEP_SUMMARY");
     c
-}
-
-fn run(c: &mut Command) -> Output {
-    c.output().expect("portmatrix runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("portmatrix-formats-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 fn read_json(path: &Path) -> serde_json::Value {

@@ -1,26 +1,13 @@
 //! `portmatrix test`, `input`, `schema`, `rules --markdown`, and the lint options for custom
 //! rules, matrices and suppressions.
 
-use std::process::{Command, Output};
+mod common;
+
+use common::{stdout, temp_dir};
+use std::process::Output;
 
 fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_portmatrix"))
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-        .env("NO_COLOR", "1")
-        .args(args)
-        .output()
-        .expect("portmatrix runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).to_string()
-}
-
-fn temp_dir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("portmatrix-policy-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::exec(common::portmatrix().args(args))
 }
 
 #[test]

@@ -6,6 +6,9 @@
 //!
 //! Skipped, loudly, only when `python3` is missing.
 
+mod common;
+
+use common::{exec as run, repo_root, text};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -24,13 +27,6 @@ spec:
   policyTypes: [Ingress, Egress]
 ";
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("cli/ has a parent")
-        .to_path_buf()
-}
-
 /// `target/` (the portmatrix binary lives in `target/<profile>/`).
 fn target_dir() -> PathBuf {
     let bin = Path::new(env!("CARGO_BIN_EXE_portmatrix"));
@@ -38,20 +34,6 @@ fn target_dir() -> PathBuf {
         .and_then(Path::parent)
         .unwrap_or_else(|| Path::new("target"))
         .to_path_buf()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn run(cmd: &mut Command) -> Output {
-    let shown = format!("{cmd:?}");
-    cmd.output()
-        .unwrap_or_else(|e| panic!("cannot run {shown}: {e}"))
 }
 
 fn ok(cmd: &mut Command) -> Output {

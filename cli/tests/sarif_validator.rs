@@ -5,32 +5,14 @@
 //!
 //! Skipped, loudly, only when node or npm is missing.
 
+mod common;
+
+use common::{exec as run, repo_root, text};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("cli/ has a parent")
-        .to_path_buf()
-}
-
 fn node_dir() -> PathBuf {
     repo_root().join("tests/node")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn run(cmd: &mut Command) -> Output {
-    let shown = format!("{cmd:?}");
-    cmd.output()
-        .unwrap_or_else(|e| panic!("cannot run {shown}: {e}"))
 }
 
 fn have(program: &str) -> bool {
