@@ -22,23 +22,12 @@ fn read(rel: &str) -> SourceFile {
     SourceFile::new(rel, text)
 }
 
+/// `(driver, manifest path)` of every fixture: the core's list of built-in examples.
 fn fixtures() -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for driver in std::fs::read_dir(root().join("fixtures")).unwrap() {
-        let driver = driver.unwrap();
-        if !driver.file_type().unwrap().is_dir() {
-            continue;
-        }
-        let dname = driver.file_name().into_string().unwrap();
-        for f in std::fs::read_dir(driver.path()).unwrap() {
-            let fname = f.unwrap().file_name().into_string().unwrap();
-            if fname.ends_with(".yaml") && !fname.ends_with(".portmatrix.yaml") {
-                out.push((dname.clone(), format!("fixtures/{dname}/{fname}")));
-            }
-        }
-    }
-    out.sort();
-    out
+    portmatrix::examples::examples()
+        .into_iter()
+        .map(|e| (e.driver.to_string(), e.path.to_string()))
+        .collect()
 }
 
 fn python() -> Option<&'static str> {
