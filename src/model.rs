@@ -172,6 +172,8 @@ pub struct Model {
     /// Policies with values the API server rejects (reported, and left out of the verdicts).
     pub rejected_policies: usize,
     pub ignore_annotations: Vec<IgnoreAnnotation>,
+    /// Calico, Cilium, AdminNetworkPolicy objects and host firewalls.
+    pub layers: crate::layers::Layers,
 }
 
 impl Model {
@@ -183,5 +185,6 @@ impl Model {
         self.omitted_policies += other.omitted_policies;
         self.rejected_policies += other.rejected_policies;
         self.ignore_annotations.extend(other.ignore_annotations);
+        self.layers.extend(other.layers);
     }
 }

@@ -80,6 +80,13 @@ impl AddrRange {
     }
 }
 
+/// Serialized as its display text (`10.0.0.0/8`, `10.0.0.1-10.0.0.5`).
+impl serde::Serialize for AddrRange {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.display())
+    }
+}
+
 /// Splits `range` at every start and end of `cuts` that falls inside it.
 pub fn split_addr(range: AddrRange, cuts: &[AddrRange]) -> Vec<AddrRange> {
     let mut points: Vec<u128> = Vec::new();

@@ -17,6 +17,8 @@ pub struct Limits {
     pub max_documents: usize,
     /// Most nodes that aliases may copy in one file (billion-laughs guard).
     pub max_alias_nodes: usize,
+    /// Longest line of a line-based format (iptables-save, nft text, firewalld XML), in bytes.
+    pub max_line_length: usize,
 }
 
 impl Default for Limits {
@@ -25,6 +27,7 @@ impl Default for Limits {
             max_depth: 128,
             max_documents: 100_000,
             max_alias_nodes: 100_000,
+            max_line_length: 64 * 1024,
         }
     }
 }

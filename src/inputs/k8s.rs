@@ -143,6 +143,15 @@ fn read_object(
                 model.workloads.push(w)
             }
         }),
+        (g, k) if super::calico::handles(g, k) => {
+            super::calico::read(node, api_version, k, &mut model.layers, findings)
+        }
+        (g, k) if super::cilium::handles(g, k) => {
+            super::cilium::read(node, api_version, k, &mut model.layers, findings)
+        }
+        (g, k) if super::anp::handles(g, k) => {
+            super::anp::read(node, api_version, k, &mut model.layers, findings)
+        }
         (g, k)
             if OTHER_POLICY_KINDS
                 .iter()
@@ -167,7 +176,7 @@ fn read_object(
     }
 }
 
-fn type_error(node: &Node, field: &str, expected: &str) -> Box<Finding> {
+pub fn type_error(node: &Node, field: &str, expected: &str) -> Box<Finding> {
     input_err(
         format!("`{field}` must be {expected}, found {}", node.type_name()),
         format!("write `{field}` as {expected}"),
@@ -175,7 +184,7 @@ fn type_error(node: &Node, field: &str, expected: &str) -> Box<Finding> {
     )
 }
 
-fn metadata_name(node: &Node) -> Option<String> {
+pub fn metadata_name(node: &Node) -> Option<String> {
     node.get("metadata")
         .and_then(|m| m.get("name"))
         .and_then(Node::as_str)
@@ -276,7 +285,7 @@ fn scalar_string(node: &Node) -> Option<String> {
     }
 }
 
-fn read_selector(node: &Node, field: &str) -> R<Selector> {
+pub fn read_selector(node: &Node, field: &str) -> R<Selector> {
     if node.is_null() {
         return Ok(Selector {
             loc: node.loc.clone(),

@@ -2,7 +2,13 @@
 //!
 //! Adding a format means adding a module and one entry in [`read_file`]'s dispatch.
 
+pub mod anp;
+pub mod calico;
+pub mod cilium;
+pub mod firewalld;
+pub mod iptables;
 pub mod k8s;
+pub mod nft;
 pub mod validate;
 
 use crate::finding::Finding;
@@ -34,6 +40,23 @@ pub fn read_file_filtered(
             "pass Kubernetes manifests (YAML or JSON)",
             index.loc(&file.name, offset, offset),
         ));
+        return (model, findings);
+    }
+    // Host firewalls are recognised by content (before YAML: nft's JSON is YAML too).
+    type Reader = fn(&SourceFile, &Limits) -> (Option<crate::layers::Firewall>, Vec<Finding>);
+    let firewall: Option<Reader> = if iptables::looks_like(&file.text) {
+        Some(iptables::read)
+    } else if nft::looks_like(&file.text) {
+        Some(nft::read)
+    } else if firewalld::looks_like(&file.text) {
+        Some(firewalld::read)
+    } else {
+        None
+    };
+    if let Some(read) = firewall {
+        let (fw, errors) = read(file, limits);
+        model.layers.firewalls.extend(fw);
+        findings.extend(errors);
         return (model, findings);
     }
     let error = yaml::for_each_document(&file.name, &file.text, limits, |doc| {

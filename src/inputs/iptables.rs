@@ -1,0 +1,18 @@
+//! iptables-save and ip6tables-save output, into the shared layer model ([`crate::layers::Firewall`]).
+
+use crate::finding::Finding;
+use crate::layers::Firewall;
+use crate::source::SourceFile;
+use crate::yaml::Limits;
+
+/// Whether the text is in this format (recognised by content, not by file name).
+pub fn looks_like(text: &str) -> bool {
+    let _ = text;
+    false
+}
+
+/// Reads one file. Problems become located findings; what could be read is kept.
+pub fn read(file: &SourceFile, limits: &Limits) -> (Option<Firewall>, Vec<Finding>) {
+    let _ = (file, limits);
+    (None, Vec::new())
+}

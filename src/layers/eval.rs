@@ -1,0 +1,1 @@
+//! Decides, for each required flow, what every enforcement layer does with it.
