@@ -114,6 +114,24 @@ pub struct Firewall {
     pub chains: Vec<Chain>,
     /// Things read but not modelled, file-wide (an unknown table, a module).
     pub notes: Vec<Note>,
+    /// firewalld only: the zone this file defines. A packet is judged by exactly one zone: the
+    /// zone whose `sources` contain its source address, else the zone bound to its interface,
+    /// else the default zone. (iptables and nft files: `None`; all their base chains apply.)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zone: Option<Zone>,
+}
+
+/// A firewalld zone's bindings. Its rules are the file's one `Input` chain.
+#[derive(Debug, Clone, Serialize)]
+pub struct Zone {
+    pub name: String,
+    /// `<source address=...>` entries (IPv4 and IPv6).
+    pub sources: Vec<AddrRange>,
+    /// `<interface name=...>` entries.
+    pub interfaces: Vec<String>,
+    /// The zone's `target`: `default` (reject what no rule accepts, the usual case), `ACCEPT`,
+    /// `DROP` or `%%REJECT%%`, already applied as the chain's policy.
+    pub target: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -244,6 +262,14 @@ pub enum Subject {
         #[serde(skip_serializing_if = "Option::is_none")]
         namespace: Option<SelExpr>,
         pods: SelExpr,
+    },
+    /// Pods and host endpoints alike, by their labels (a Calico GlobalNetworkPolicy's
+    /// `selector`): pods in namespaces matching `namespace` (absent: every namespace), and
+    /// HostEndpoints (which have no namespace, so `namespace` does not restrict them).
+    Endpoints {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        namespace: Option<SelExpr>,
+        selector: SelExpr,
     },
     /// Hosts (nodes): Calico HostEndpoints selected by `selector` over their labels, Cilium
     /// `nodeSelector`, ANP `nodes` subjects. Node labels come from HostEndpoints; absent labels
