@@ -62,3 +62,44 @@ for row in "${rows[@]}"; do
     }'
 done
 echo "targets: wall < ${TARGET_SECONDS} s (10,000 policies); peak RSS < ${TARGET_RATIO}x input. A MISS is reported, not fatal."
+
+# ---------------------------------------------------------------------------------------------
+# Host firewalls: an iptables-save dump and an `nft -j list ruleset` file of FIREWALL_RULES rules
+# each (bench/gen_iptables.py, bench/gen_nft.py), linted for Huawei CSI (whose pods use the host
+# network, so every flow goes through the firewall). Target: parse plus lint under 1 s each.
+# ---------------------------------------------------------------------------------------------
+FIREWALL_RULES=${FIREWALL_RULES:-50000}
+fw_rows=()
+for kind in iptables nft; do
+    case "$kind" in
+        iptables) file="$work/firewall-$FIREWALL_RULES.rules"; python3 bench/gen_iptables.py "$FIREWALL_RULES" "$file" ;;
+        nft) file="$work/firewall-$FIREWALL_RULES.json"; python3 bench/gen_nft.py "$FIREWALL_RULES" "$file" ;;
+    esac
+    bytes=$(wc -c < "$file")
+    : > "$work/times" ; : > "$work/rss"
+    for ((i = 1; i <= RUNS; i++)); do
+        rc=0
+        /usr/bin/time -f '%e %M' -o "$work/time.out" \
+            "$bin" lint --driver huawei-csi --format json "$file" > "$work/out.json" 2> "$work/err.txt" || rc=$?
+        if [ "$rc" -ne 0 ] && [ "$rc" -ne 1 ]; then
+            echo "bench: portmatrix lint failed on $file (exit $rc, run $i):" >&2
+            cat "$work/time.out" "$work/err.txt" >&2
+            exit 1
+        fi
+        read -r secs kb < <(tail -n 1 "$work/time.out")
+        echo "$secs" >> "$work/times"
+        echo "$kb" >> "$work/rss"
+    done
+    fw_rows+=("$kind $bytes $(median < "$work/times") $(median < "$work/rss")")
+    echo "    $kind: $RUNS runs done (last exit $rc)" >&2
+done
+echo
+echo "portmatrix lint --driver huawei-csi --format json on $FIREWALL_RULES-rule firewalls: median of $RUNS runs"
+printf '%8s  %9s  %9s  %13s\n' format input_MB wall_s peak_RSS_MB
+for row in "${fw_rows[@]}"; do
+    read -r kind bytes secs kb <<< "$row"
+    awk -v k="$kind" -v b="$bytes" -v s="$secs" -v kb="$kb" 'BEGIN {
+        printf "%8s  %9.2f  %5.2f %-4s  %8.1f\n", k, b / 1048576, s, (s < 1 ? "PASS" : "MISS"), kb / 1024
+    }'
+done
+echo "target: parse plus lint < 1 s per firewall file. A MISS is reported, not fatal."

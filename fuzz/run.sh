@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every fuzz target for a set number of executions (default 20000; CI smoke: 2000) with
+# Runs every fuzz target (the YAML reader, each input adapter, the profile and matrix loaders,
+# the whole lint) for a set number of executions (default 20000; CI smoke: 2000) with
 # seed corpora from fixtures/ and tests/hostile/, and prints executions and crashes per target.
 # usage: fuzz/run.sh [RUNS] [TARGET...]
 set -euo pipefail
@@ -7,7 +8,7 @@ cd "$(dirname "$0")"
 runs=${1:-20000}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(yaml k8s profile matrix lint)
+[ ${#targets[@]} -eq 0 ] && targets=(yaml k8s profile matrix lint iptables nft firewalld calico cilium anp)
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
 for t in "${targets[@]}"; do
   corpus="corpus/$t"
@@ -15,6 +16,10 @@ for t in "${targets[@]}"; do
   case "$t" in
     profile) cp ../fixtures/*/*.portmatrix.yaml "$corpus"/ 2>/dev/null || true ;;
     matrix) for f in ../policies/matrix/*/data.yaml; do cp "$f" "$corpus/$(basename "$(dirname "$f")").yaml"; done ;;
+    iptables) cp ../fixtures/layers/iptables/*.rules ../tests/hostile/iptables-* "$corpus"/ 2>/dev/null || true ;;
+    nft) cp ../fixtures/layers/nftables/*.json ../tests/hostile/nft-* "$corpus"/ 2>/dev/null || true ;;
+    firewalld) cp ../fixtures/layers/firewalld/*.xml ../tests/hostile/firewalld-* "$corpus"/ 2>/dev/null || true ;;
+    calico|cilium|anp) cp ../fixtures/layers/"$t"/*.yaml ../tests/hostile/"$t"-* "$corpus"/ 2>/dev/null || true ;;
     *) cp ../fixtures/*/*.yaml ../tests/hostile/*.yaml "$corpus"/ 2>/dev/null || true ;;
   esac
   log=$(mktemp)

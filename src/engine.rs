@@ -33,6 +33,9 @@ pub struct EngineDecision {
     pub effect: String,
     /// An id from the input's location table.
     pub loc: usize,
+    /// The enforcement layer (absent: NetworkPolicy).
+    #[serde(default)]
+    pub layer: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

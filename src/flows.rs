@@ -89,6 +89,9 @@ pub struct RequiredFlow {
     pub security_note: Option<String>,
     pub atoms: Vec<Atom>,
     pub approximate: bool,
+    /// What Calico, Cilium, AdminNetworkPolicy and host firewalls decide (absent: none given).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layers: Option<crate::layers::eval::FlowLayers>,
 }
 
 /// A matrix row that the profile does not require, and why: rules use these to explain why a
@@ -246,7 +249,7 @@ fn endpoint(
             labels: c.labels.clone(),
             host_network: c.host_network,
             addresses: if c.host_network {
-                cluster.nodes.clone()
+                host_addresses(profile, role).or_else(|| cluster.nodes.clone())
             } else {
                 cluster.pods.clone()
             },
@@ -293,6 +296,18 @@ fn endpoint(
         "prometheus" => pod(&cluster.prometheus, &[]),
         _ => blank("external", None),
     }
+}
+
+/// The addresses the profile's `hosts:` entries give for the hosts running `role`.
+fn host_addresses(profile: &Profile, role: &str) -> Option<Vec<String>> {
+    let list: Vec<String> = profile
+        .hosts
+        .iter()
+        .filter(|h| h.roles.iter().any(|r| r == role))
+        .filter_map(|h| h.addresses.clone())
+        .flatten()
+        .collect();
+    (!list.is_empty()).then_some(list)
 }
 
 fn port_ranges(flow: &Flow, matrix: &Matrix, profile: &Profile) -> Vec<(u16, u16)> {
@@ -344,6 +359,7 @@ pub fn resolve_flows(
     profile: &Profile,
     components: &[ResolvedComponent],
     by_ns: &HashMap<&str, Vec<&NetworkPolicy>>,
+    layers: &crate::layers::Layers,
 ) -> (Vec<RequiredFlow>, Vec<InactiveFlow>) {
     let features = profile.features(matrix);
     let mut required = Vec::new();
@@ -364,7 +380,7 @@ pub fn resolve_flows(
         }
         let from = endpoint(&flow.from, matrix, components, profile);
         let to = endpoint(&flow.to, matrix, components, profile);
-        let (atoms, approximate) = atoms(flow, &ranges, &from, &to, by_ns);
+        let (atoms, approximate) = atoms(flow, &ranges, &from, &to, by_ns, layers);
         required.push(RequiredFlow {
             id: flow.id.clone(),
             driver: matrix.driver.clone(),
@@ -382,6 +398,7 @@ pub fn resolve_flows(
             to,
             atoms,
             approximate,
+            layers: None,
         });
     }
     (required, inactive)
@@ -461,8 +478,14 @@ fn atoms(
     from: &Endpoint,
     to: &Endpoint,
     by_ns: &HashMap<&str, Vec<&NetworkPolicy>>,
+    layers: &crate::layers::Layers,
 ) -> (Vec<Atom>, bool) {
-    let (port_cuts, addr_cuts) = cuts(from, to, by_ns);
+    let (mut port_cuts, mut addr_cuts) = cuts(from, to, by_ns);
+    if !layers.is_empty() {
+        let (p, a) = crate::layers::eval::cuts(layers, &flow.protocols(), ranges);
+        port_cuts.extend(p);
+        addr_cuts.extend(a);
+    }
     let port_pieces: Vec<(u16, u16)> = ranges
         .iter()
         .flat_map(|&(lo, hi)| net::split_ports(lo, hi, &port_cuts))

@@ -68,7 +68,7 @@ pub fn relevant_namespaces(
     }
     let mut required = Vec::new();
     for m in matrices {
-        required.extend(flows::resolve_flows(m, profile, &components, &by_ns).0);
+        required.extend(flows::resolve_flows(m, profile, &components, &by_ns, &Default::default()).0);
     }
     namespaces_of(&components, &required)
 }
@@ -95,6 +95,10 @@ struct Doc<'a> {
     flows: &'a [RequiredFlow],
     inactive_flows: &'a [InactiveFlow],
     unsupported: &'a [crate::model::Unsupported],
+    /// What Calico, Cilium, AdminNetworkPolicy and host-firewall rules can do to the drivers'
+    /// ports (absent when none of those layers was given).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    layer_facts: Option<crate::layers::facts::Facts>,
 }
 
 pub fn build(matrices: &[&Matrix], profile: &Profile, model: &Model) -> InputDocument {
@@ -106,7 +110,7 @@ pub fn build(matrices: &[&Matrix], profile: &Profile, model: &Model) -> InputDoc
     let mut required: Vec<RequiredFlow> = Vec::new();
     let mut inactive: Vec<InactiveFlow> = Vec::new();
     for m in matrices {
-        let (r, i) = flows::resolve_flows(m, profile, &components, &by_ns);
+        let (r, i) = flows::resolve_flows(m, profile, &components, &by_ns, &model.layers);
         required.extend(r);
         inactive.extend(i);
     }
@@ -160,6 +164,24 @@ pub fn build(matrices: &[&Matrix], profile: &Profile, model: &Model) -> InputDoc
         namespaces.insert(n.name.clone(), n.labels.clone());
     }
 
+    // What the other enforcement layers decide, atom by atom.
+    let mut layer_facts = None;
+    if !model.layers.is_empty() {
+        let ctx = crate::layers::eval::Ctx {
+            layers: &model.layers,
+            namespaces: &namespaces,
+            cluster: &profile.cluster,
+            hosts: &profile.hosts,
+        };
+        for f in &mut required {
+            let l = crate::layers::eval::evaluate(&ctx, f);
+            if !l.is_empty() || !l.notes.is_empty() {
+                f.layers = Some(l);
+            }
+        }
+        layer_facts = Some(crate::layers::facts::collect(&ctx, &required, &inactive));
+    }
+
     // Only namespaces where a driver's pods or a flow's pod endpoints live can hold a policy that
     // selects them: the rest of a cluster dump stays out of the engine (it was validated by the
     // reader already). This keeps a 10,000-policy dump fast and small.
@@ -196,6 +218,7 @@ pub fn build(matrices: &[&Matrix], profile: &Profile, model: &Model) -> InputDoc
         flows: &required,
         inactive_flows: &inactive,
         unsupported: &model.unsupported,
+        layer_facts,
     };
     let (json, locations) =
         crate::source::with_loc_ids(|| serde_json::to_string(&doc).unwrap_or_default());
@@ -242,6 +265,10 @@ pub fn assemble(
                 policy: d.policy.clone(),
                 direction: d.direction.clone(),
                 effect: d.effect.clone(),
+                layer: d
+                    .layer
+                    .clone()
+                    .unwrap_or_else(|| "networkpolicy".to_string()),
             })
             .collect();
         let mut reason = v.reason.clone();

@@ -181,6 +181,12 @@ fn prepare(request: &LintRequest) -> Result<Prepared, UsageError> {
         }
     }
     findings.extend(read_findings);
+    for fw in &model.layers.firewalls {
+        findings.extend(layers::anomaly::firewall(fw));
+    }
+    for pol in &model.layers.policies {
+        findings.extend(layers::anomaly::policy(pol));
+    }
     let doc = input::build(&selected, &profile, &model);
     Ok(Prepared {
         doc,

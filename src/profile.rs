@@ -20,6 +20,21 @@ pub struct Profile {
     /// Suppressions (`ignore:`); not part of the input document.
     #[serde(skip)]
     pub ignore: Vec<IgnoreEntry>,
+    /// Which host firewall files describe which hosts (`hosts:`). Empty: every host-firewall
+    /// file applies to every node.
+    pub hosts: Vec<HostBinding>,
+}
+
+/// One `hosts:` entry: the host-firewall files (globs over file names) that describe the hosts
+/// running `roles` (component roles of the matrices, such as `controller`), and optionally those
+/// hosts' addresses.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct HostBinding {
+    pub files: Vec<String>,
+    pub roles: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub addresses: Option<Vec<String>>,
+    pub loc: Loc,
 }
 
 /// One `ignore:` entry of the profile: findings of `rules` matching `path` and `flow` are
@@ -235,6 +250,80 @@ impl Reader<'_> {
             }
         }
         Some(out)
+    }
+
+    fn string_list(&mut self, node: &Node, path: &str) -> Vec<String> {
+        let items: Vec<&Node> = match &node.value {
+            Value::Seq(items) => items.iter().collect(),
+            Value::Str(_) => vec![node],
+            _ => {
+                self.error(
+                    format!("`{path}` must be a list of strings, found {}", node.type_name()),
+                    String::new(),
+                    &node.loc,
+                );
+                return Vec::new();
+            }
+        };
+        items
+            .into_iter()
+            .filter_map(|i| self.string(i, path))
+            .collect()
+    }
+
+    fn hosts(&mut self, node: &Node) -> Vec<HostBinding> {
+        let Some(items) = node.as_seq() else {
+            if !node.is_null() {
+                self.error(
+                    format!("`hosts` must be a list, found {}", node.type_name()),
+                    "for example: [{files: [\"nodes/ctrl-*.rules\"], roles: [controller]}]"
+                        .to_string(),
+                    &node.loc,
+                );
+            }
+            return Vec::new();
+        };
+        let roles: Vec<String> = self
+            .matrices
+            .iter()
+            .flat_map(|m| m.components.keys().cloned())
+            .chain(["nodes", "all", "apiserver"].map(String::from))
+            .collect();
+        let mut out = Vec::new();
+        for item in items {
+            let mut h = HostBinding {
+                loc: item.loc.clone(),
+                ..Default::default()
+            };
+            for (k, v) in self.keys(item, "hosts[]", &["files", "roles", "addresses"]) {
+                match k.as_str() {
+                    Some("files") => h.files = self.string_list(v, "hosts[].files"),
+                    Some("roles") => {
+                        h.roles = self.string_list(v, "hosts[].roles");
+                        for r in &h.roles {
+                            if !roles.contains(r) {
+                                let help = match did_you_mean(r, roles.iter().map(String::as_str)) {
+                                    Some(s) => format!("did you mean `{s}`?"),
+                                    None => format!("roles: {}", roles.join(", ")),
+                                };
+                                self.error(format!("unknown role `{r}` in `hosts[].roles`"), help, &v.loc);
+                            }
+                        }
+                    }
+                    Some("addresses") => h.addresses = self.cidrs(v, "hosts[].addresses"),
+                    _ => {}
+                }
+            }
+            if h.files.is_empty() && h.addresses.is_none() {
+                self.error(
+                    "a `hosts` entry needs `files` or `addresses`".to_string(),
+                    "for example: {files: [\"nodes/ctrl-*.rules\"], roles: [controller]}".to_string(),
+                    &item.loc,
+                );
+            }
+            out.push(h);
+        }
+        out
     }
 
     fn pod_ref(&mut self, node: &Node, path: &str, target: &mut PodRef) {
@@ -479,8 +568,9 @@ pub fn parse(name: &str, text: &str, matrices: &[Matrix]) -> (Profile, Vec<Findi
         return (profile, r.errors);
     };
     let root = &doc.root;
-    for (k, v) in r.keys(root, "profile", &["drivers", "cluster", "ignore"]) {
+    for (k, v) in r.keys(root, "profile", &["drivers", "cluster", "ignore", "hosts"]) {
         match k.as_str().unwrap_or("") {
+            "hosts" => profile.hosts = r.hosts(v),
             "ignore" => profile.ignore = r.ignore_entries(v),
             "drivers" => {
                 let names: Vec<&str> = r.matrices.iter().map(|m| m.driver.as_str()).collect();

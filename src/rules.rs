@@ -108,6 +108,53 @@ fn rust_rule(id: &str, title: &str, description: &str, remediation: &str) -> Rul
     }
 }
 
+fn anomaly_rule(id: &str, severity: Severity, title: &str, description: &str, remediation: &str) -> RuleMeta {
+    RuleMeta {
+        id: id.to_string(),
+        title: title.to_string(),
+        severity,
+        description: description.to_string(),
+        remediation: remediation.to_string(),
+        related_resources: vec![
+            "https://doi.org/10.1109/INFCOM.2004.1354680".to_string(),
+        ],
+        file: "src/layers/anomaly.rs".to_string(),
+    }
+}
+
+/// Rule anomalies (Al-Shaer and Hamed) inside one firewall chain or one Calico/Cilium policy,
+/// found in Rust because a 50,000-rule chain needs indexed pairwise comparison.
+pub fn anomaly_rules() -> Vec<RuleMeta> {
+    vec![
+        anomaly_rule(
+            "PM501",
+            Severity::Error,
+            "Shadowed rule",
+            "An earlier rule of the same chain (or policy) matches all of this rule's traffic and \
+             does the opposite (accepts what this rule drops, or drops what it accepts). This \
+             rule never takes effect: the intent it expresses is not what the firewall does.",
+            "Move the narrower rule above the broader one, or delete it.",
+        ),
+        anomaly_rule(
+            "PM502",
+            Severity::Warning,
+            "Redundant rule",
+            "Another rule with the same action already decides all of this rule's traffic (an \
+             earlier superset, or a later superset with nothing in between that decides the \
+             traffic otherwise). Removing it changes nothing; keeping it hides the real policy.",
+            "Delete the redundant rule.",
+        ),
+        anomaly_rule(
+            "PM503",
+            Severity::Info,
+            "Correlated rules",
+            "Two rules of the same chain (or policy) match some traffic in common, neither all \
+             of the other's, with different actions: their order decides the common part.",
+            "Check that the order is the intended one; split the rules if it is not.",
+        ),
+    ]
+}
+
 /// Rules implemented in Rust, in the readers (see `src/inputs/validate.rs` for why).
 pub fn rust_rules() -> Vec<RuleMeta> {
     vec![
@@ -194,6 +241,7 @@ pub fn suppression_rules() -> Vec<RuleMeta> {
 pub fn registry() -> Result<Vec<RuleMeta>, String> {
     let mut rules = rust_rules();
     rules.extend(suppression_rules());
+    rules.extend(anomaly_rules());
     for (file, text) in crate::bundle::POLICIES {
         if let Some(rule) = parse_rule(file, text)? {
             rules.push(rule);

@@ -275,9 +275,19 @@ fixtures! {
         flows: &[
             ("trident/node-to-controller-backchannel", "allowed"),
             ("trident/prometheus-to-controller-metrics", "blocked"),
+            ("trident/controller-to-apiserver-api", "blocked"),
+            ("trident/controller-to-storage-management", "allowed"),
+            ("trident/operator-to-apiserver-api", "allowed"),
+            ("trident/operator-to-cluster-dns-udp", "blocked"),
         ],
-        rules: &["PM001", "PM101"],
-        at: &[("PM001", 21), ("PM001", 37), ("PM101", 6)],
+        rules: &["PM101"],
+        absent: &["PM001"],
+        at: &[("PM101", 8)],
+        decided: &[
+            ("trident/controller-to-apiserver-api", 36),
+            ("trident/controller-to-storage-management", 31),
+            ("trident/operator-to-apiserver-api", 48),
+        ],
         ..E
     },
     trident_invalid_values => Expect {

@@ -6,10 +6,20 @@ use std::path::{Path, PathBuf};
 
 const EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
 
+/// Host-firewall dumps found in directories: read only when their content is a format
+/// portmatrix knows (a `pom.xml` beside the manifests is not a firewalld zone).
+const FIREWALL_EXTENSIONS: &[&str] = &["rules", "v4", "v6", "iptables", "ip6tables", "xml", "nft"];
+
+fn is_firewall(text: &str) -> bool {
+    use portmatrix::inputs::{firewalld, iptables, nft};
+    iptables::looks_like(text) || nft::looks_like(text) || firewalld::looks_like(text)
+}
+
 /// The built-in examples: the fixtures, named by file stem.
 pub use portmatrix::examples::examples;
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<Finding>) {
+/// Collects files under `dir`; the flag marks those kept only if they hold a firewall dump.
+fn walk(dir: &Path, out: &mut Vec<(PathBuf, bool)>, errors: &mut Vec<Finding>) {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
@@ -31,14 +41,16 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<Finding>) {
         let is_dir = std::fs::symlink_metadata(&path)
             .map(|m| m.is_dir())
             .unwrap_or(false);
+        let ext = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_string())
+            .unwrap_or_default();
         if is_dir {
             walk(&path, out, errors);
-        } else if name != ".portmatrix.yaml"
-            && path
-                .extension()
-                .is_some_and(|e| EXTENSIONS.contains(&e.to_string_lossy().as_ref()))
-        {
-            out.push(path);
+        } else if name != ".portmatrix.yaml" && EXTENSIONS.contains(&ext.as_str()) {
+            out.push((path, false));
+        } else if FIREWALL_EXTENSIONS.contains(&ext.as_str()) {
+            out.push((path, true));
         }
     }
 }
@@ -101,13 +113,15 @@ pub fn collect(paths: &[String], limit: usize) -> (Vec<SourceFile>, Vec<Finding>
         if path.is_dir() {
             walk(path, &mut found, &mut errors);
         } else {
-            found.push(path.to_path_buf());
+            found.push((path.to_path_buf(), false));
         }
-        for p in found {
+        for (p, only_firewall) in found {
             let name = p.display().to_string();
             match std::fs::File::open(&p) {
                 Ok(f) => match read_limited(&name, f, limit) {
+                    Ok(text) if only_firewall && !is_firewall(&text) => {}
                     Ok(text) => files.push(SourceFile::new(name, text)),
+                    Err(e) if only_firewall => drop(e),
                     Err(e) => errors.push(*e),
                 },
                 Err(e) => errors.push(unreadable(&name, &e.to_string())),

@@ -32,20 +32,32 @@ verdict(flow) := {
 } if {
 	not governed(flow, "egress")
 	not governed(flow, "ingress")
+	count(points(flow)) == 0
 } else := v if {
-	egress := direction(flow, "egress")
-	ingress := direction(flow, "ingress")
-	ok := egress.allowed & ingress.allowed
-	failing := [d | some d in [egress, ingress]; d.governed; count(d.allowed) < count(flow.atoms)]
+	parts := array.concat([combined(flow, "egress"), combined(flow, "ingress")], points(flow))
+	ok := intersection({d.allowed | some d in parts})
+	failing := [d | some d in parts; d.governed; count(d.allowed) < count(flow.atoms)]
+	notes := object.get(flow, ["layers", "notes"], [])
+	status := status_of(count(ok), count(flow.atoms))
 	v := {
 		"id": flow.id,
-		"status": status_of(count(ok), count(flow.atoms)),
-		"reason": concat("; ", [d.summary | some d in [egress, ingress]; d.governed]),
-		"decided_by": array.concat(egress.decided_by, ingress.decided_by),
+		"status": with_notes(status, notes),
+		"reason": concat("; ", array.concat(
+			[d.summary | some d in parts; d.governed],
+			[sprintf("not modelled: %s", [n.message]) | some n in notes],
+		)),
+		"decided_by": [x | some d in parts; some x in d.decided_by],
 		"failing": failing,
 		"blocked_atoms": [atom | some i, atom in flow.atoms; not i in ok],
+		"notes": notes,
 	}
 }
+
+# A verdict that rests on something portmatrix does not model is partial, never a guess.
+with_notes(status, notes) := "partial" if {
+	count(notes) > 0
+	status in {"allowed", "blocked"}
+} else := status
 
 status_of(k, n) := "allowed" if {
 	n > 0
@@ -77,6 +89,130 @@ kind_text("node-local") := "the node itself"
 kind_text("pod") := "a pod"
 
 all_atoms(flow) := {i | some i, _ in flow.atoms}
+
+# ---------------------------------------------------------------------------------------------
+# Pod-network directions: NetworkPolicy combined with AdminNetworkPolicy, Calico and Cilium.
+# The layers' decisions come precomputed per atom (input.flows[_].layers, see
+# docs/input-schema.md); the precedence is decided here:
+#   1. `pre`: AdminNetworkPolicy, Calico tiers (and default-tier policies ordered before
+#      NetworkPolicy's 1000), Cilium deny rules: final.
+#   2. NetworkPolicy allows, Cilium allows and later Calico default-tier allows add up; if any of
+#      them allows the atom, it is allowed.
+#   3. `post`: Calico default-tier denies ordered after NetworkPolicy.
+#   4. If NetworkPolicy, Cilium or the Calico default tier isolates the pod: denied.
+#   5. `baseline`: BaselineAdminNetworkPolicy; else allowed.
+# ---------------------------------------------------------------------------------------------
+
+combined(flow, dir) := direction(flow, dir) if {
+	not flow.layers[dir]
+} else := result if {
+	l := flow.layers[dir]
+	np := direction(flow, dir)
+	np_isolated := count(np.policies) > 0
+	atoms := all_atoms(flow)
+	pre_allow := {i | some d in l.pre; d.effect == "allow"; some i in d.atoms}
+	pre := {i | some d in l.pre; some i in d.atoms}
+	np_allow := np_allowed(np, np_isolated)
+	mid_allow := np_allow | {i | some d in l.allow; some i in d.atoms}
+	post_deny := {i | some d in l.post; some i in d.atoms}
+	isolated := any_true([np_isolated, l.isolated])
+	base_deny := {i | some d in l.baseline; d.effect == "deny"; some i in d.atoms}
+	rest := {i | some i in atoms; not i in pre; not i in mid_allow; not i in post_deny}
+	tail := tail_allowed(rest, base_deny, isolated)
+	allowed := (pre_allow | ((mid_allow - pre) | tail)) & atoms
+	deciders := [d |
+		some d in array.concat(array.concat(l.pre, l.allow), array.concat(l.post, l.baseline))
+	]
+	blocked_isolation := [d | some d in l.isolated_by; some i in d.atoms; not i in allowed]
+	result := {
+		"direction": dir,
+		"governed": true,
+		"layer": "pod-policy",
+		"allowed": allowed,
+		"policies": array.concat(np.policies, [{"name": d.policy, "loc": d.loc, "at": d.at} |
+			some d in array.concat(deciders, blocked_isolation)
+			d.effect != "allow"
+		]),
+		"decided_by": array.concat(np.decided_by, [layer_decision(d, dir) |
+			some d in array.concat(deciders, blocked_isolation)
+		]),
+		"summary": layered_summary(dir, flow, allowed, np, array.concat(deciders, blocked_isolation)),
+	}
+}
+
+np_allowed(np, true) := np.allowed
+
+np_allowed(_, false) := set()
+
+any_true(xs) if true in xs
+
+any_true(xs) := false if not true in xs
+
+# Atoms no earlier step decided: allowed unless something isolates the pod or the baseline
+# denies them.
+tail_allowed(rest, base_deny, false) := rest - base_deny
+
+tail_allowed(_, _, true) := set()
+
+layer_decision(d, dir) := {"policy": d.policy, "direction": dir, "effect": d.effect, "loc": d.loc, "layer": d.layer}
+
+# NetworkPolicy's own summary when it isolates the pod, then what the other layers decided.
+layered_summary(dir, flow, allowed, np, deciders) := concat("; ", array.concat(
+	[np.summary | count(np.policies) > 0],
+	[sprintf("%s at %s: %s (%s)", [
+		dir, subject(flow, dir).role, state_text(count(allowed), count(flow.atoms)),
+		concat(", ", [sprintf("%s %s by %s (%s)", [d.layer, effect_text(d.effect), d.policy, d.at]) | some d in deciders]),
+	]) |
+		count(deciders) > 0
+	],
+))
+
+state_text(k, n) := "allowed" if {
+	k == n
+} else := "blocked" if {
+	k == 0
+} else := "partly allowed"
+
+effect_text("allow") := "allowed"
+
+effect_text("deny") := "denied"
+
+effect_text("isolate") := "isolated"
+
+# ---------------------------------------------------------------------------------------------
+# Host enforcement points (host firewalls, Calico HostEndpoints, Cilium host policies): each
+# must allow.
+# ---------------------------------------------------------------------------------------------
+
+points(flow) := [point_result(flow, p) | some p in object.get(flow, ["layers", "points"], [])]
+
+point_result(flow, p) := {
+	"direction": p.direction,
+	"governed": true,
+	"layer": p.layer,
+	"allowed": {i | some i in p.allowed},
+	"policies": [{"name": d.policy, "loc": d.loc, "at": d.at} | some d in p.decided_by; d.effect != "allow"],
+	"decided_by": [layer_decision(d, p.direction) | some d in p.decided_by],
+	"summary": sprintf("%s %s (%s at %s): %s: %s", [
+		p.layer, p.name, p.direction, point_role(flow, p.direction),
+		state_text(count(p.allowed), count(flow.atoms)),
+		point_why(p),
+	]),
+}
+
+point_why(p) := p.reason if p.reason
+
+point_why(p) := concat(", ", {sprintf("%s (%s)", [rule_text(d), d.at]) | some d in p.decided_by}) if not p.reason
+
+point_role(flow, "egress") := flow.from.role
+
+point_role(flow, "ingress") := flow.to.role
+
+point_role(flow, "forward") := sprintf("%s's node", [flow.to.role])
+
+rule_text(d) := d.text if d.text
+
+rule_text(d) := d.policy if not d.text
 
 direction(flow, dir) := {
 	"direction": dir,

@@ -102,3 +102,65 @@ test_host_network_source_is_not_matched_by_pod_selectors if {
 test_describe_atom if {
 	verdicts.describe_atom({"protocol": "UDP", "port": 1024, "port_end": 65535, "dst_range": "10.0.1.0/28"}) == "UDP 1024-65535 to 10.0.1.0/28"
 }
+
+# ---------------------------------------------------------------------------------------------
+# Other layers: decisions come precomputed per atom (flow.layers); these tests check precedence.
+# ---------------------------------------------------------------------------------------------
+
+decider(layer, effect, atoms) := {"layer": layer, "policy": sprintf("%s-policy", [layer]), "effect": effect, "loc": 9, "at": "x.yaml:1", "atoms": atoms}
+
+layered(flow, ingress) := object.union(flow, {"layers": {"ingress": object.union(
+	{"pre": [], "isolated": false, "isolated_by": [], "allow": [], "post": [], "baseline": []},
+	ingress,
+), "points": [], "notes": []}})
+
+test_admin_deny_beats_networkpolicy_allow if {
+	f := layered(scrape, {"pre": [decider("admin", "deny", [0])]})
+	status(f, {"t": [deny_all_ingress, allow_prometheus]}) == "blocked"
+}
+
+test_admin_allow_beats_networkpolicy_isolation if {
+	f := layered(scrape, {"pre": [decider("admin", "allow", [0])]})
+	status(f, {"t": [deny_all_ingress]}) == "allowed"
+}
+
+test_cilium_allow_adds_to_networkpolicy if {
+	f := layered(scrape, {"isolated": true, "allow": [decider("cilium", "allow", [0])]})
+	status(f, {"t": [deny_all_ingress]}) == "allowed"
+}
+
+test_cilium_isolation_without_allow_blocks if {
+	f := layered(scrape, {"isolated": true, "isolated_by": [decider("cilium", "isolate", [0])]})
+	status(f, {}) == "blocked"
+}
+
+test_calico_post_deny_loses_to_networkpolicy_allow if {
+	f := layered(scrape, {"post": [decider("calico", "deny", [0])]})
+	status(f, {"t": [deny_all_ingress, allow_prometheus]}) == "allowed"
+	status(f, {}) == "blocked"
+}
+
+test_baseline_applies_only_where_nothing_isolates if {
+	f := layered(scrape, {"baseline": [decider("baseline", "deny", [0])]})
+	status(f, {}) == "blocked"
+	status(f, {"t": [deny_all_ingress, allow_prometheus]}) == "allowed"
+	g := layered(scrape, {"baseline": [decider("baseline", "allow", [0])]})
+	status(g, {"t": [deny_all_ingress]}) == "blocked"
+}
+
+test_every_host_point_must_allow if {
+	host_to_host := t.flow("t/host", t.external("a", ["10.0.0.1/32"]), t.external("b", ["10.0.0.2/32"]), "TCP", 22)
+	allow := {"layer": "iptables", "name": "a.rules", "direction": "ingress", "allowed": [0], "decided_by": [decider("iptables", "allow", [0])]}
+	deny := {"layer": "nftables", "name": "b.json", "direction": "egress", "allowed": [], "decided_by": [decider("nftables", "deny", [0])]}
+	one := object.union(host_to_host, {"layers": {"points": [allow], "notes": []}})
+	status(one, {}) == "allowed"
+	two := object.union(host_to_host, {"layers": {"points": [allow, deny], "notes": []}})
+	status(two, {}) == "blocked"
+	v := verdicts.by_id["t/host"] with input as t.input_with([two], {})
+	v.failing[0].layer == "nftables"
+}
+
+test_notes_make_the_verdict_partial if {
+	f := object.union(layered(scrape, {"isolated": true, "allow": [decider("cilium", "allow", [0])]}), {"layers": {"notes": [{"message": "toFQDNs", "loc": 7}]}})
+	status(f, {}) == "partial"
+}

@@ -25,6 +25,8 @@ const OTHER_POLICY_KINDS: &[(&str, &str)] = &[
     ("projectcalico.org", "GlobalNetworkSet"),
     ("projectcalico.org", "Tier"),
     ("crd.projectcalico.org", "NetworkPolicy"),
+    ("crd.projectcalico.org", "StagedNetworkPolicy"),
+    ("crd.projectcalico.org", "StagedGlobalNetworkPolicy"),
     ("crd.projectcalico.org", "GlobalNetworkPolicy"),
     ("cilium.io", "CiliumNetworkPolicy"),
     ("cilium.io", "CiliumClusterwideNetworkPolicy"),

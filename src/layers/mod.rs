@@ -13,6 +13,7 @@
 
 pub mod anomaly;
 pub mod eval;
+pub mod facts;
 pub mod selector;
 
 use crate::model::Labels;
@@ -83,7 +84,7 @@ impl FirewallFormat {
 }
 
 /// Address family a chain filters: IPv4 only, IPv6 only, or both (nft `inet`, firewalld).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Family {
     Ip4,
@@ -92,7 +93,7 @@ pub enum Family {
 }
 
 /// Where a base chain sees packets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Hook {
     /// Packets to this host (iptables INPUT).
@@ -181,7 +182,7 @@ pub enum FwAction {
 }
 
 /// Connection tracking states (`-m conntrack --ctstate`, nft `ct state`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CtState {
     New,
@@ -397,6 +398,9 @@ pub struct HostEndpoint {
     pub interface_name: Option<String>,
     pub expected_ips: Vec<AddrRange>,
     pub labels: Labels,
+    /// `spec.profiles`: applied when no tier decides. `projectcalico-default-allow` (the profile
+    /// of automatic host endpoints) allows; other profiles are not modelled (a note).
+    pub profiles: Vec<String>,
     pub loc: Loc,
 }
 

@@ -48,8 +48,12 @@ pub struct Decision {
     pub column: u32,
     pub policy: String,
     pub direction: String,
-    /// `allow` (a rule that lets the flow through) or `isolate` (a policy that denies by default).
+    /// `allow` (a rule that lets the flow through), `deny` (a rule that drops it) or `isolate`
+    /// (a policy that denies by default).
     pub effect: String,
+    /// The enforcement layer: `networkpolicy`, `calico`, `cilium`, `admin`, `baseline`,
+    /// `iptables`, `nftables`, `firewalld`, `calico-host`, `cilium-host`.
+    pub layer: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]

@@ -51,6 +51,7 @@ export type FlowStatus = "allowed" | "blocked" | "partial" | "ungoverned";
 
 /** A rule that decided a flow's verdict, with where it is. */
 export interface Decision {
+  layer: string;
   file: string;
   line: number;
   column: number;

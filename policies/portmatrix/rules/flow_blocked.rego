@@ -22,7 +22,7 @@ findings contains {
 	"message": sprintf("flow %s (%s -> %s %s) is blocked: %s", [
 		flow.id, flow.from.role, flow.to.role, ports_text(flow), v.reason,
 	]),
-	"help": help(flow, failing.direction),
+	"help": help_for(flow, failing),
 	"loc": failing.policies[0].loc,
 } if {
 	some flow in input.flows
@@ -30,6 +30,14 @@ findings contains {
 	v.status == "blocked"
 	failing := v.failing[0]
 }
+
+# What to change: a NetworkPolicy rule for pod-network directions, else the deciding layer.
+help_for(flow, failing) := help(flow, failing.direction) if {
+	object.get(failing, "layer", "pod-policy") == "pod-policy"
+} else := sprintf("allow %s from %s to %s in %s (%s)", [
+	ports_text(flow), flow.from.role, flow.to.role, failing.layer,
+	concat(", ", [p.at | some p in failing.policies]),
+])
 
 # The rule to add, written for the peer's kind.
 help(flow, "ingress") := sprintf("add an ingress rule to a policy selecting %s: from %s on %s", [
@@ -51,6 +59,8 @@ peer_text(ep) := sprintf("ipBlock %s (%s runs on the host network: its traffic c
 ]) if ep.kind == "host"
 
 peer_text(ep) := sprintf("ipBlock %s", [addresses_text(ep, sprintf("<%s CIDR>", [ep.role]))]) if ep.kind == "external"
+
+peer_text(ep) := "the node itself (node-local traffic)" if ep.kind == "node-local"
 
 addresses_text(ep, _) := concat(", ", ep.addresses) if count(object.get(ep, "addresses", [])) > 0
 

@@ -22,7 +22,7 @@ findings contains {
 	"message": sprintf("flow %s (%s -> %s %s) is only partly allowed: %s is not", [
 		flow.id, flow.from.role, flow.to.role, flow_blocked.ports_text(flow), missing,
 	]),
-	"help": flow_blocked.help(flow, failing.direction),
+	"help": flow_blocked.help_for(flow, failing),
 	"loc": failing.policies[0].loc,
 } if {
 	some flow in input.flows
@@ -30,4 +30,23 @@ findings contains {
 	v.status == "partial"
 	failing := v.failing[0]
 	missing := concat(", ", [verdicts.describe_atom(a) | some a in array.slice(v.blocked_atoms, 0, 5)])
+}
+
+# Every part is allowed (or blocked) by rules that use something portmatrix does not model: the
+# verdict is partial, located at the first such thing.
+findings contains {
+	"rule": "PM102",
+	"flow": flow.id,
+	"message": sprintf("flow %s (%s -> %s %s) cannot be fully decided: %s", [
+		flow.id, flow.from.role, flow.to.role, flow_blocked.ports_text(flow),
+		concat("; ", [n.message | some n in v.notes]),
+	]),
+	"help": "check these rules by hand, or rewrite them with what portmatrix models (addresses, ports, selectors)",
+	"loc": v.notes[0].loc,
+} if {
+	some flow in input.flows
+	v := verdicts.by_id[flow.id]
+	v.status == "partial"
+	count(v.failing) == 0
+	count(v.notes) > 0
 }

@@ -1,0 +1,308 @@
+//! Facts about the layers that the Rego rules judge (`input.layer_facts`): the subset of a
+//! possibly huge rule set that can touch the drivers' ports, so that a 50,000-rule firewall does
+//! not enter the engine whole (as the policies of unrelated namespaces do not).
+
+use super::eval::{self, Ctx};
+use super::*;
+use crate::flows::{InactiveFlow, RequiredFlow};
+use std::collections::BTreeSet;
+
+/// An accepting host-firewall rule in a chain that packets to the host reach (INPUT and the
+/// chains it jumps to), touching a port of interest.
+#[derive(Debug, Clone, Serialize)]
+pub struct AcceptRule {
+    pub layer: &'static str,
+    pub file: String,
+    pub chain: String,
+    pub loc: Loc,
+    pub text: String,
+    /// Absent: every protocol.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+    /// Absent: every port.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ports: Option<Vec<[u16; 2]>>,
+    /// The rule accepts from any source address (no `-s`, or 0.0.0.0/0, ::/0).
+    pub from_anywhere: bool,
+}
+
+/// A host firewall that lets a host which does not run the controller reach the storage
+/// management address of a flow.
+#[derive(Debug, Clone, Serialize)]
+pub struct MgmtExposure {
+    pub layer: &'static str,
+    pub file: String,
+    pub flow: String,
+    pub loc: Loc,
+    pub text: String,
+}
+
+/// A Cilium allow rule whose peer is the `world` (or `all`) entity.
+#[derive(Debug, Clone, Serialize)]
+pub struct WorldRule {
+    pub policy: String,
+    pub direction: String,
+    pub entities: Vec<String>,
+    pub loc: Loc,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ports: Option<Vec<[u16; 2]>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HostEndpointOut {
+    pub name: String,
+    pub node: String,
+    pub loc: Loc,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Facts {
+    pub accept_rules: Vec<AcceptRule>,
+    pub mgmt_exposed: Vec<MgmtExposure>,
+    pub world_rules: Vec<WorldRule>,
+    pub host_endpoints: Vec<HostEndpointOut>,
+    /// Formats of the layers given (`iptables`, `calico`, ...), for rules that need to know.
+    pub formats: Vec<String>,
+}
+
+fn is_anywhere(cond: &Option<Neg<Vec<AddrRange>>>) -> bool {
+    match cond {
+        None => true,
+        Some(n) => !n.negated && n.value.iter().any(|r| r.lo == 0 && r.hi == if r.v6 { u128::MAX } else { u32::MAX as u128 }),
+    }
+}
+
+/// Chains reachable from the base chains of `hook`.
+fn reachable(fw: &Firewall, hook: Hook) -> BTreeSet<usize> {
+    let mut seen = BTreeSet::new();
+    let mut stack: Vec<usize> = fw
+        .chains
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.hook == Some(hook))
+        .map(|(i, _)| i)
+        .collect();
+    while let Some(i) = stack.pop() {
+        if !seen.insert(i) {
+            continue;
+        }
+        let chain = &fw.chains[i];
+        for r in &chain.rules {
+            if let FwAction::Jump(t) | FwAction::Goto(t) = &r.action {
+                if let Some(j) = fw
+                    .chains
+                    .iter()
+                    .position(|c| &c.name == t && c.table == chain.table)
+                {
+                    stack.push(j);
+                }
+            }
+        }
+    }
+    seen
+}
+
+pub fn collect(
+    ctx: &Ctx,
+    required: &[RequiredFlow],
+    inactive: &[InactiveFlow],
+) -> Facts {
+    let layers = ctx.layers;
+    let mut facts = Facts::default();
+    let mut formats = BTreeSet::new();
+    // Ports of interest: every matrix port, needed or not.
+    let mut ports: Vec<(u16, u16)> = Vec::new();
+    for f in required {
+        ports.extend(f.port_ranges.iter().map(|r| (r[0], r[1])));
+    }
+    for f in inactive {
+        ports.extend(f.port_ranges.iter().map(|r| (r[0], r[1])));
+    }
+    let mut unneeded: Vec<(u16, u16)> = Vec::new();
+    for f in inactive {
+        unneeded.extend(f.port_ranges.iter().map(|r| (r[0], r[1])));
+    }
+    // Rules from restricted sources matter only on ports no required flow uses (PM208).
+    let touches_unneeded = |d: &Option<Neg<Vec<PortRange>>>| match d {
+        Some(n) if !n.negated => n
+            .value
+            .iter()
+            .any(|&(lo, hi)| unneeded.iter().any(|&(a, b)| lo <= b && a <= hi)),
+        _ => false,
+    };
+    let touches = |d: &Option<Neg<Vec<PortRange>>>| match d {
+        None => true,
+        Some(n) if n.negated => true,
+        Some(n) => n
+            .value
+            .iter()
+            .any(|&(lo, hi)| ports.iter().any(|&(a, b)| lo <= b && a <= hi)),
+    };
+    for fw in &layers.firewalls {
+        formats.insert(fw.format.as_str().to_string());
+        let input = reachable(fw, Hook::Input);
+        for i in input {
+            let chain = &fw.chains[i];
+            // A base chain whose policy accepts opens every port not dropped before the end.
+            if chain.hook == Some(Hook::Input) && chain.policy == Verdict::Accept {
+                facts.accept_rules.push(AcceptRule {
+                    layer: fw.format.as_str(),
+                    file: fw.file.clone(),
+                    chain: chain.name.clone(),
+                    loc: chain.policy_loc.clone(),
+                    text: format!("chain {} policy ACCEPT", chain.name),
+                    protocol: None,
+                    ports: None,
+                    from_anywhere: true,
+                });
+            }
+            for r in &chain.rules {
+                if r.action != FwAction::Accept || r.partial.is_some() || !touches(&r.matches.dport) {
+                    continue;
+                }
+                let m = &r.matches;
+                // Rules for established traffic or loopback do not open a port.
+                if m.ct_state.as_ref().is_some_and(|c| !c.negated && !c.value.contains(&CtState::New)) {
+                    continue;
+                }
+                if m.iif.as_ref().is_some_and(|i| !i.negated && i.value == "lo") {
+                    continue;
+                }
+                let from_anywhere = is_anywhere(&m.src);
+                if !from_anywhere && !touches_unneeded(&m.dport) {
+                    continue;
+                }
+                facts.accept_rules.push(AcceptRule {
+                    layer: fw.format.as_str(),
+                    file: fw.file.clone(),
+                    chain: chain.name.clone(),
+                    loc: r.loc.clone(),
+                    text: r.text.clone(),
+                    protocol: m
+                        .protocol
+                        .as_ref()
+                        .filter(|p| !p.negated)
+                        .map(|p| eval::normalize_protocol(&p.value))
+                        .filter(|p| p != "ANY"),
+                    ports: m
+                        .dport
+                        .as_ref()
+                        .filter(|d| !d.negated)
+                        .map(|d| d.value.iter().map(|&(a, b)| [a, b]).collect()),
+                    from_anywhere,
+                });
+            }
+        }
+    }
+    // Storage management reachable from hosts that do not run the controller.
+    for f in required.iter().filter(|f| f.to.role == "storage-management" && f.from.kind == "host") {
+        for fw in &layers.firewalls {
+            if fw.zone.is_some() || !eval::file_exposes_beyond(ctx, &fw.file, &f.from.role) {
+                continue;
+            }
+            // Only firewalls that filter outgoing traffic at all say anything about this.
+            let filters_output = fw.chains.iter().any(|c| {
+                c.hook == Some(Hook::Output) && (c.policy != Verdict::Accept || !c.rules.is_empty())
+            });
+            if !filters_output {
+                continue;
+            }
+            if let Some((loc, text)) = eval::output_accepts(fw, f) {
+                facts.mgmt_exposed.push(MgmtExposure {
+                    layer: fw.format.as_str(),
+                    file: fw.file.clone(),
+                    flow: f.id.clone(),
+                    loc,
+                    text,
+                });
+            }
+        }
+    }
+    // The same through Calico host endpoints: when every host endpoint (two or more) may reach
+    // the management interface, hosts that do not run the controller can.
+    if layers.host_endpoints.len() >= 2 {
+        for f in required.iter().filter(|f| f.to.role == "storage-management" && f.from.kind == "host") {
+            let allowed: Vec<(Loc, String)> = layers
+                .host_endpoints
+                .iter()
+                .filter_map(|h| eval::calico_host_egress(ctx, f, h))
+                .collect();
+            if allowed.len() == layers.host_endpoints.len() {
+                if let Some((loc, policy)) = allowed.into_iter().next() {
+                    facts.mgmt_exposed.push(MgmtExposure {
+                        layer: "calico-host",
+                        file: loc.file.to_string(),
+                        flow: f.id.clone(),
+                        loc,
+                        text: format!("{policy} (every host endpoint)"),
+                    });
+                }
+            }
+        }
+    }
+    for pol in &layers.policies {
+        formats.insert(
+            match pol.engine {
+                Engine::Calico => "calico",
+                Engine::Cilium => "cilium",
+                Engine::Admin | Engine::Baseline => "adminnetworkpolicy",
+            }
+            .to_string(),
+        );
+        if pol.engine != Engine::Cilium {
+            continue;
+        }
+        for (dir, rules) in [("ingress", &pol.ingress), ("egress", &pol.egress)] {
+            // Rules with unmodelled peers (toFQDNs stands for a part of `world`) are left to
+            // their notes.
+            for r in rules
+                .iter()
+                .filter(|r| r.action == LAction::Allow && r.partial.is_none())
+            {
+                let peer = if dir == "ingress" { &r.src } else { &r.dst };
+                let entities: Vec<String> = peer
+                    .entities
+                    .iter()
+                    .filter(|e| matches!(e.as_str(), "world" | "world-ipv4" | "world-ipv6" | "all"))
+                    .cloned()
+                    .collect();
+                if entities.is_empty() {
+                    continue;
+                }
+                let ports = r.dst.ports.as_ref().filter(|p| !p.negated).map(|p| {
+                    p.value
+                        .iter()
+                        .filter_map(|x| match x {
+                            PortItem::Range((a, b)) => Some([*a, *b]),
+                            PortItem::Named(_) => None,
+                        })
+                        .collect()
+                });
+                facts.world_rules.push(WorldRule {
+                    policy: match &pol.namespace {
+                        Some(ns) => format!("{ns}/{}", pol.name),
+                        None => pol.name.clone(),
+                    },
+                    direction: dir.to_string(),
+                    entities,
+                    loc: r.loc.clone(),
+                    ports,
+                });
+            }
+        }
+    }
+    if !layers.host_endpoints.is_empty() {
+        formats.insert("calico".into());
+    }
+    facts.host_endpoints = layers
+        .host_endpoints
+        .iter()
+        .map(|h| HostEndpointOut {
+            name: h.name.clone(),
+            node: h.node.clone(),
+            loc: h.loc.clone(),
+        })
+        .collect();
+    facts.formats = formats.into_iter().collect();
+    facts
+}
