@@ -58,7 +58,8 @@ fn main() {
             .unwrap()
             .to_string_lossy()
             .replace('\\', "/");
-        if rel.ends_with(".yaml") || rel.ends_with(".yml") || rel.ends_with(".json") {
+        let known = [".yaml", ".yml", ".json", ".rules", ".xml"];
+        if known.iter().any(|ext| rel.ends_with(ext)) {
             println!("cargo:rerun-if-changed={}", path.display());
             fixtures.push_str(&format!(
                 "    ({rel:?}, include_str!({:?})),\n",

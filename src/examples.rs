@@ -18,24 +18,77 @@ pub struct Example {
 
 pub fn examples() -> Vec<Example> {
     let fixtures = crate::bundle::FIXTURES;
-    fixtures
+    let text_of = |path: &str| fixtures.iter().find(|(p, _)| *p == path).copied();
+    let mut out: Vec<Example> = fixtures
         .iter()
+        .filter(|(path, _)| path.matches('/').count() == 2 && path.ends_with(".yaml"))
         .filter(|(path, _)| !path.ends_with(".portmatrix.yaml"))
         .filter_map(|&(path, text)| {
             let p = Path::new(path);
             let name = p.file_stem()?.to_str()?;
             let driver = p.parent()?.file_name()?.to_str()?;
             let profile_path = format!("{}.portmatrix.yaml", path.rsplit_once('.')?.0);
-            let profile = fixtures.iter().find(|(p, _)| *p == profile_path).copied();
             Some(Example {
-                name,
+                name: leak(name.to_string()),
                 driver,
                 path,
                 text,
-                profile,
+                profile: text_of(&profile_path),
             })
         })
-        .collect()
+        .collect();
+    // Enforcement-layer fixtures (`fixtures/layers/<format>/F` with `F.expect.yaml` or
+    // `stem.expect.yaml`): the expectation names the driver and the profile. Those linted
+    // together with other files (`files:`) are not single-file examples.
+    for &(path, text) in fixtures {
+        let Some(rest) = path.strip_prefix("fixtures/layers/") else {
+            continue;
+        };
+        let Some((format, file)) = rest.split_once('/') else {
+            continue;
+        };
+        if file.ends_with(".expect.yaml") || file.ends_with(".portmatrix.yaml") {
+            continue;
+        }
+        let stem = file.rsplit_once('.').map(|(s, _)| s).unwrap_or(file);
+        let expect = text_of(&format!("{path}.expect.yaml"))
+            .or_else(|| text_of(&format!("fixtures/layers/{format}/{stem}.expect.yaml")));
+        let Some((_, expect)) = expect else {
+            continue;
+        };
+        let field = |key: &str| {
+            expect.lines().find_map(|l| {
+                let v = l.strip_prefix(key)?.trim();
+                Some(v.split(" #").next().unwrap_or(v).trim())
+            })
+        };
+        if field("files:").is_some() {
+            continue;
+        }
+        let Some(driver) = field("driver:") else {
+            continue;
+        };
+        let Some(driver) = fixtures
+            .iter()
+            .find(|(p, _)| p.starts_with(&format!("fixtures/{driver}/")))
+            .and_then(|(p, _)| p.split('/').nth(1))
+        else {
+            continue;
+        };
+        out.push(Example {
+            name: leak(format!("{format}-{stem}")),
+            driver,
+            path,
+            text,
+            profile: field("profile:").and_then(text_of),
+        });
+    }
+    out
+}
+
+/// Example names built at run time live for the program's life (a few dozen short strings).
+fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
 }
 
 #[cfg(test)]

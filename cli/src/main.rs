@@ -173,6 +173,10 @@ fn lint(args: LintArgs) -> Result<ExitCode, String> {
         match examples.iter().find(|e| e.name == name.as_str()) {
             Some(e) => {
                 request.files.push(SourceFile::new(e.path, e.text));
+                // A host firewall names no namespace to detect the driver by.
+                if request.drivers.is_empty() && e.path.starts_with("fixtures/layers/") {
+                    request.drivers.push(e.driver.to_string());
+                }
                 if let Some((path, text)) = e.profile {
                     request.profile = Some(SourceFile::new(path, text));
                 }

@@ -263,7 +263,9 @@ impl Tok<'_> {
 
 fn looks_like_option(s: &str) -> bool {
     let b = s.as_bytes();
-    b.len() >= 2 && b[0] == b'-' && (b[1].is_ascii_alphabetic() || b[1] == b'-')
+    s == "-4"
+        || s == "-6"
+        || (b.len() >= 2 && b[0] == b'-' && (b[1].is_ascii_alphabetic() || b[1] == b'-'))
 }
 
 /// Splits a line into arguments. Outside quotes, blanks separate arguments; a `"` opens a quoted
@@ -714,8 +716,6 @@ struct Rp {
     modules: Vec<Module>,
     /// The first port option, for the check that `-p` names a protocol with ports.
     port_tok: Option<(usize, usize, String)>,
-    /// `-4` in an IPv6 dump, `-6` in an IPv4 one: iptables-restore skips the rule.
-    skip: bool,
     /// The target is a known non-terminating one (LOG, MARK, ...).
     harmless_target: bool,
 }
@@ -1199,6 +1199,20 @@ impl<'a> Reader<'a> {
                 position = Some(0);
             }
         }
+        // `-4`/`-6`: iptables-restore skips a rule meant for the other family; decided first, so
+        // that such a rule's addresses do not fix this dump's family.
+        let v4_only = toks[i..].iter().any(|t| t.is("-4") || t.is("--ipv4"));
+        let v6_only = toks[i..].iter().any(|t| t.is("-6") || t.is("--ipv6"));
+        if v4_only || v6_only {
+            let family = self.family.map(|(f, _)| f).unwrap_or(if self.v6_hint {
+                Family::Ip6
+            } else {
+                Family::Ip4
+            });
+            if (v6_only && family == Family::Ip4) || (v4_only && family == Family::Ip6) {
+                return Ok(());
+            }
+        }
         let mut rp = Rp::default();
         let mut bang: Option<usize> = None;
         while let Some(t) = toks.get(i) {
@@ -1254,9 +1268,6 @@ impl<'a> Reader<'a> {
                     "ports exist only for TCP, UDP, SCTP and DCCP; name the protocol with -p",
                 ));
             }
-        }
-        if rp.skip {
-            return Ok(());
         }
         if rp.target.is_none() || rp.harmless_target {
             // A rule without a target, or with one that only logs or marks, decides nothing:
@@ -1462,16 +1473,8 @@ impl<'a> Reader<'a> {
                 Ok(i + 1)
             }
             "-4" | "--ipv4" | "-6" | "--ipv6" => {
+                // Handled before the options (see `rule`).
                 not_negatable(self)?;
-                let v6 = matches!(opt, "-6" | "--ipv6");
-                let fam = self.family.map(|(f, _)| f).unwrap_or(if self.v6_hint {
-                    Family::Ip6
-                } else {
-                    Family::Ip4
-                });
-                if (fam == Family::Ip6) != v6 {
-                    rp.skip = true;
-                }
                 Ok(i + 1)
             }
             "-c" | "--set-counters" => {
@@ -1593,6 +1596,10 @@ impl<'a> Reader<'a> {
         Ok(out)
     }
 
+    /// The action of `-j NAME` / `-g NAME`. A name that is neither a built-in target, a
+    /// declared chain nor a known extension is taken for an unknown target extension (kept,
+    /// `Continue` with a partial note) when options follow it or it is written like one (upper
+    /// case letters and digits only); otherwise it is a jump to an undeclared chain (an error).
     fn target(
         &mut self,
         ln: &Ln,

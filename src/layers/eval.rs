@@ -303,12 +303,16 @@ enum Walk<'a> {
     End,
 }
 
+/// Walks a chain. Rules with unmodelled matches (`partial`) are taken to match as modelled when
+/// `uncertain_match` is set, and never to match otherwise: the two walks bound what the rule can
+/// do (see [`fw_decide`]).
 fn walk<'a>(
     fw: &'a Firewall,
     chain: &'a Chain,
     p: &Packet,
     depth: usize,
     partial: &mut Vec<&'a Note>,
+    uncertain_match: bool,
 ) -> Walk<'a> {
     if depth > MAX_JUMPS {
         return Walk::End;
@@ -318,6 +322,13 @@ fn walk<'a>(
             continue;
         }
         if let Some(n) = &rule.partial {
+            // A rule that cannot change the verdict (LOG, counters) needs no note.
+            if matches!(rule.action, FwAction::Continue) {
+                continue;
+            }
+            if !uncertain_match {
+                continue;
+            }
             partial.push(n);
         }
         match &rule.action {
@@ -334,7 +345,7 @@ fn walk<'a>(
                 else {
                     continue;
                 };
-                match walk(fw, next, p, depth + 1, partial) {
+                match walk(fw, next, p, depth + 1, partial, uncertain_match) {
                     Walk::Verdict(v, r) => return Walk::Verdict(v, r),
                     Walk::End => {
                         if matches!(rule.action, FwAction::Goto(_)) {
@@ -348,8 +359,29 @@ fn walk<'a>(
     Walk::End
 }
 
-/// Runs the base chains of `hook` in priority order: every one must accept.
+/// Runs the base chains of `hook` in priority order: every one must accept. When a rule with
+/// unmodelled matches takes part, the walk is redone as if such rules never matched: if both
+/// walks agree, the verdict stands without a note (the unknown part cannot change it).
 fn fw_decide<'a>(fw: &'a Firewall, hook: Hook, p: &Packet) -> Option<FwOutcome<'a>> {
+    let first = fw_decide_with(fw, hook, p, true)?;
+    if first.partial.is_empty() {
+        return Some(first);
+    }
+    match fw_decide_with(fw, hook, p, false) {
+        Some(other) if other.verdict == first.verdict => Some(FwOutcome {
+            partial: Vec::new(),
+            ..first
+        }),
+        _ => Some(first),
+    }
+}
+
+fn fw_decide_with<'a>(
+    fw: &'a Firewall,
+    hook: Hook,
+    p: &Packet,
+    uncertain_match: bool,
+) -> Option<FwOutcome<'a>> {
     let family = family_of(p);
     let mut bases: Vec<&Chain> = fw
         .chains
@@ -363,7 +395,7 @@ fn fw_decide<'a>(fw: &'a Firewall, hook: Hook, p: &Packet) -> Option<FwOutcome<'
     let mut partial = Vec::new();
     let mut last = None;
     for chain in bases {
-        let (verdict, rule) = match walk(fw, chain, p, 0, &mut partial) {
+        let (verdict, rule) = match walk(fw, chain, p, 0, &mut partial, uncertain_match) {
             Walk::Verdict(v, r) => (v, Some(r)),
             Walk::End => (chain.policy, None),
         };
@@ -1306,6 +1338,73 @@ pub fn calico_host_egress(ctx: &Ctx, flow: &RequiredFlow, hep: &HostEndpoint) ->
         .iter()
         .find(|x| x.effect == "allow")
         .map(|x| (x.loc.clone(), x.policy.clone()))
+}
+
+/// An address outside every cluster (TEST-NET-3 / the IPv6 documentation prefix), for asking
+/// whether a host firewall admits the whole world.
+const WORLD_V4: u128 = 0xCB00_7107; // 203.0.113.7
+const WORLD_V6: u128 = 0x2001_0db8_0000_0000_0000_0000_0000_0007;
+
+/// A host firewall that accepts a flow's packets from an arbitrary internet address.
+pub struct WorldOpen<'a> {
+    pub fw: &'a Firewall,
+    pub chain: String,
+    pub loc: Loc,
+    pub text: String,
+}
+
+/// The host firewalls applying to a flow's destination host that accept its traffic from an
+/// arbitrary internet address, with the deciding rule (or chain policy).
+pub fn world_open<'a>(ctx: &'a Ctx, flow: &RequiredFlow) -> Vec<WorldOpen<'a>> {
+    let mut out = Vec::new();
+    if flow.to.kind != "host" {
+        return out;
+    }
+    let applies: Vec<&Firewall> = ctx
+        .layers
+        .firewalls
+        .iter()
+        .filter(|f| file_applies(ctx.hosts, &f.file, &flow.to.role, &flow.to.kind))
+        .collect();
+    let (zones, plain): (Vec<&Firewall>, Vec<&Firewall>) =
+        applies.into_iter().partition(|f| f.zone.is_some());
+    for atom in &flow.atoms {
+        let dst = addr_of(&atom.dst);
+        let v6 = dst.is_some_and(|(v6, _)| v6);
+        let p = Packet {
+            protocol: &atom.protocol,
+            port: atom.port,
+            src: Some((v6, if v6 { WORLD_V6 } else { WORLD_V4 })),
+            dst,
+            local: false,
+        };
+        let chosen = pick_zone(&zones, p.src);
+        for fw in plain.iter().copied().chain(chosen) {
+            if out.iter().any(|w: &WorldOpen| std::ptr::eq(w.fw, fw)) {
+                continue;
+            }
+            let Some(o) = fw_decide(fw, Hook::Input, &p) else {
+                continue;
+            };
+            if o.verdict != Verdict::Accept || !o.partial.is_empty() {
+                continue;
+            }
+            let (loc, text) = match o.rule {
+                Some(r) => (r.loc.clone(), r.text.clone()),
+                None => (
+                    o.chain.policy_loc.clone(),
+                    format!("chain {} policy ACCEPT", o.chain.name),
+                ),
+            };
+            out.push(WorldOpen {
+                fw,
+                chain: o.chain.name.clone(),
+                loc,
+                text,
+            });
+        }
+    }
+    out
 }
 
 /// Everything the layers decide about one flow.

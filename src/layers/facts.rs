@@ -8,7 +8,7 @@ use crate::flows::{InactiveFlow, RequiredFlow};
 use std::collections::BTreeSet;
 
 /// An accepting host-firewall rule in a chain that packets to the host reach (INPUT and the
-/// chains it jumps to), touching a port of interest.
+/// chains it jumps to), touching a port that only inactive matrix rows use.
 #[derive(Debug, Clone, Serialize)]
 pub struct AcceptRule {
     pub layer: &'static str,
@@ -24,6 +24,19 @@ pub struct AcceptRule {
     pub ports: Option<Vec<[u16; 2]>>,
     /// The rule accepts from any source address (no `-s`, or 0.0.0.0/0, ::/0).
     pub from_anywhere: bool,
+}
+
+/// A host-firewall rule (or chain policy) that accepts a driver flow's traffic from an arbitrary
+/// internet address.
+#[derive(Debug, Clone, Serialize)]
+pub struct WorldOpen {
+    pub layer: &'static str,
+    pub file: String,
+    pub chain: String,
+    pub loc: Loc,
+    pub text: String,
+    /// The flows it opens to the world.
+    pub flows: Vec<String>,
 }
 
 /// A host firewall that lets a host which does not run the controller reach the storage
@@ -58,6 +71,7 @@ pub struct HostEndpointOut {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Facts {
     pub accept_rules: Vec<AcceptRule>,
+    pub world_open: Vec<WorldOpen>,
     pub mgmt_exposed: Vec<MgmtExposure>,
     pub world_rules: Vec<WorldRule>,
     pub host_endpoints: Vec<HostEndpointOut>,
@@ -143,19 +157,6 @@ pub fn collect(
         let input = reachable(fw, Hook::Input);
         for i in input {
             let chain = &fw.chains[i];
-            // A base chain whose policy accepts opens every port not dropped before the end.
-            if chain.hook == Some(Hook::Input) && chain.policy == Verdict::Accept {
-                facts.accept_rules.push(AcceptRule {
-                    layer: fw.format.as_str(),
-                    file: fw.file.clone(),
-                    chain: chain.name.clone(),
-                    loc: chain.policy_loc.clone(),
-                    text: format!("chain {} policy ACCEPT", chain.name),
-                    protocol: None,
-                    ports: None,
-                    from_anywhere: true,
-                });
-            }
             for r in &chain.rules {
                 if r.action != FwAction::Accept || r.partial.is_some() || !touches(&r.matches.dport) {
                     continue;
@@ -169,7 +170,7 @@ pub fn collect(
                     continue;
                 }
                 let from_anywhere = is_anywhere(&m.src);
-                if !from_anywhere && !touches_unneeded(&m.dport) {
+                if !touches_unneeded(&m.dport) {
                     continue;
                 }
                 facts.accept_rules.push(AcceptRule {
@@ -191,6 +192,27 @@ pub fn collect(
                         .map(|d| d.value.iter().map(|&(a, b)| [a, b]).collect()),
                     from_anywhere,
                 });
+            }
+        }
+    }
+    // Host firewalls that admit the whole world to a driver port (walked, so rule order, jumps
+    // and chain policies count).
+    for f in required {
+        for w in eval::world_open(ctx, f) {
+            match facts
+                .world_open
+                .iter_mut()
+                .find(|x| x.loc == w.loc)
+            {
+                Some(x) => x.flows.push(f.id.clone()),
+                None => facts.world_open.push(WorldOpen {
+                    layer: w.fw.format.as_str(),
+                    file: w.fw.file.clone(),
+                    chain: w.chain,
+                    loc: w.loc,
+                    text: w.text,
+                    flows: vec![f.id.clone()],
+                }),
             }
         }
     }

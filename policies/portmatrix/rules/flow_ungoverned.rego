@@ -19,7 +19,7 @@ import rego.v1
 findings contains {
 	"rule": "PM103",
 	"flow": flow.id,
-	"message": sprintf("flow %s (%s -> %s %s) is not governed by NetworkPolicy: %s", [
+	"message": sprintf("flow %s (%s -> %s %s) is not governed by any input given: %s", [
 		flow.id, flow.from.role, flow.to.role, flow_blocked.ports_text(flow), v.reason,
 	]),
 	"help": "pass the nodes' firewall rules or host-endpoint policies so that this flow can be checked",

@@ -18,20 +18,15 @@ import rego.v1
 
 findings contains {
 	"rule": "PM207",
-	"message": sprintf("%s %s (%s): `%s` accepts %s from any address; the driver needs it only for %s", [
-		rule.layer, rule.file, rule.chain, rule.text,
+	"message": sprintf("%s %s (%s): `%s` accepts %s from any address; the driver needs it only from its peers (%s)", [
+		w.layer, w.file, w.chain, w.text,
 		ports.ports_text(flows[0].protocols, flows[0].port_ranges),
-		concat(", ", [sprintf("%s (%s -> %s)", [f.id, f.from.role, f.to.role]) | some f in flows]),
+		concat(", ", [sprintf("%s: %s -> %s", [f.id, f.from.role, f.to.role]) | some f in flows]),
 	]),
 	"help": "restrict the source to the addresses of the flow's peers (cluster.nodes, cluster.apiserver, storage addresses in the profile)",
-	"loc": rule.loc,
+	"loc": w.loc,
 } if {
-	some rule in input.layer_facts.accept_rules
-	rule.from_anywhere
-	flows := [f |
-		some f in input.flows
-		ports.on_host(f.to)
-		ports.rule_touches(rule, f.protocols, f.port_ranges)
-	]
+	some w in input.layer_facts.world_open
+	flows := [f | some f in input.flows; f.id in w.flows]
 	count(flows) > 0
 }

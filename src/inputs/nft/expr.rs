@@ -30,7 +30,7 @@ impl SetState {
     pub(super) fn new(input_bytes: usize) -> Self {
         SetState {
             cache: HashMap::new(),
-            budget: 1_000_000 + input_bytes / 2,
+            budget: 1_000_000 + input_bytes / 8,
         }
     }
 }

@@ -997,3 +997,38 @@ fn a_jump_to_a_chain_left_out_continues_with_a_note() {
         .iter()
         .all(|c| c.name != "bad" && c.name != "dnat"));
 }
+
+#[test]
+fn mutated_fixtures_never_panic_and_errors_are_located() {
+    let text = include_str!("../../../fixtures/layers/nftables/huawei-csi-named-sets-jumps.json");
+    let check = |t: &str| {
+        let (_, findings) = read_text(t);
+        for f in findings {
+            let loc = f.loc.expect("located");
+            assert!(loc.line >= 1 && loc.column >= 1, "{}", f.message);
+        }
+    };
+    // Every truncation point (on char boundaries), in steps.
+    for cut in (0..text.len()).step_by(37) {
+        if text.is_char_boundary(cut) {
+            check(&text[..cut]);
+        }
+    }
+    // Values swapped for values of other types, one kind at a time.
+    for (from, to) in [
+        ("\"accept\": null", "\"accept\": [1]"),
+        ("\"expr\": [", "\"expr\": {\"x\": ["),
+        ("\"len\": 27", "\"len\": -1"),
+        ("\"right\": 4433", "\"right\": \"x\""),
+        ("\"target\": ", "\"target\": 1, \"t\": "),
+        ("\"key\": \"state\"", "\"key\": 7"),
+        ("\"elem\": [", "\"elem\": [{\"range\": 5}, "),
+        ("\"set\": [", "\"set\": [[], "),
+        ("\"family\": \"inet\"", "\"family\": \"bridge\""),
+        ("\"payload\": {", "\"payload\": {\"base\": \"th\", \"offset\": \"x\", "),
+        ("\"match\": {", "\"match\": {\"op\": 5, "),
+    ] {
+        check(&text.replace(from, to));
+        check(&text.replacen(from, to, 1));
+    }
+}
