@@ -5,11 +5,9 @@ use portmatrix::yaml::{self, Limits, Node};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// The repository root (the root package's directory).
 fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("cli/ has a parent")
-        .to_path_buf()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 fn load(rel: &str) -> Node {
