@@ -19,8 +19,8 @@ TARGET_RATIO=10      # peak memory under 10x the input size
 
 [ -x /usr/bin/time ] || { echo "bench: /usr/bin/time (GNU time) is required" >&2; exit 2; }
 
-echo "==> cargo build --release -p portmatrix-cli" >&2
-cargo build --release --quiet -p portmatrix-cli
+echo "==> cargo build --release -p portmatrix" >&2
+cargo build --release --quiet -p portmatrix
 bin=target/release/portmatrix
 work=target/bench
 mkdir -p "$work"

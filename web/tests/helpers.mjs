@@ -25,8 +25,8 @@ export function loadPackage() {
 export function cliPath() {
   const bin = process.env.PORTMATRIX_BIN || path.join(ROOT, 'target/debug/portmatrix');
   if (!existsSync(bin)) {
-    const built = spawnSync('cargo', ['build', '-p', 'portmatrix-cli'], { cwd: ROOT, stdio: 'inherit' });
-    if (built.status !== 0) throw new Error('cannot build the CLI (cargo build -p portmatrix-cli)');
+    const built = spawnSync('cargo', ['build', '-p', 'portmatrix'], { cwd: ROOT, stdio: 'inherit' });
+    if (built.status !== 0) throw new Error('cannot build the CLI (cargo build -p portmatrix)');
   }
   return bin;
 }

@@ -116,11 +116,11 @@ fn test_steps(opts: &TestOptions) -> Vec<Step> {
         "OPA engine for tests/opa.rs (wheel opa-golib-python-bindings in target/opa/)",
         Action::EnsureOpa,
     ));
-    // The SARIF validator test (cli/tests/sarif_validator.rs) runs npm packages pinned in
+    // The SARIF validator test (tests/sarif_validator.rs) runs npm packages pinned in
     // tests/node/. Without npm the test skips itself, loudly.
     if project_root().join("tests/node/package.json").exists() {
         steps.push(Step::new(
-            "npm ci in tests/node (SARIF validator for cli/tests/sarif_validator.rs)",
+            "npm ci in tests/node (SARIF validator for tests/sarif_validator.rs)",
             Action::Call(npm_ci_test_tools),
         ));
     }
@@ -178,7 +178,7 @@ fn docs_steps() -> Vec<Step> {
             "run",
             "--quiet",
             "-p",
-            "portmatrix-cli",
+            "portmatrix",
             "--",
             "rules",
             "--markdown",

@@ -1,15 +1,13 @@
-//! Helpers shared by the CLI's integration tests (each test file uses some of them).
+//! Helpers shared by the integration tests that run the `portmatrix` binary (each test file uses
+//! some of them).
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// The repository root (the CLI crate's parent).
+/// The repository root (the root package's directory).
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("cli/ has a parent")
-        .to_path_buf()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// The freshly built `portmatrix`, run from the repository root without colour.

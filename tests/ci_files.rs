@@ -5,11 +5,9 @@ use portmatrix::yaml::{self, Limits, Node};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// The repository root (the root package's directory).
 fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("cli/ has a parent")
-        .to_path_buf()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 fn load(rel: &str) -> Node {
@@ -189,4 +187,58 @@ fn action_lint_step_passes_the_exit_code_through() {
     assert_eq!(o.status.code(), Some(2));
     assert!(outputs.contains("exit-code=2\n"), "{outputs}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The action's first step (the cache key: a hash of the sources) run by bash as the runner
+/// would, with `pipefail`: every path it hashes must exist. Its install step builds the root
+/// package, the one that holds the `portmatrix` binary.
+#[test]
+fn action_build_step_hashes_the_sources_and_installs_the_root_package() {
+    if Command::new("bash").arg("--version").output().is_err() {
+        eprintln!("\n*** SKIPPED: bash is not installed: action.yml's script is NOT tested ***\n");
+        return;
+    }
+    let action = load("action.yml");
+    let steps = action
+        .get("runs")
+        .and_then(|r| r.get("steps"))
+        .and_then(Node::as_seq)
+        .unwrap();
+    let build = steps
+        .iter()
+        .find(|s| s.get("id").and_then(Node::as_str) == Some("build"))
+        .expect("a step with id build");
+    let dir = std::env::temp_dir().join(format!("portmatrix-action-build-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let outputs = dir.join("outputs");
+    let o = Command::new("bash")
+        .args(["--noprofile", "--norc", "-eo", "pipefail", "-c"])
+        .arg(str_at(build, "run"))
+        .current_dir(&dir)
+        .env("ACTION_PATH", repo_root())
+        .env("GITHUB_OUTPUT", &outputs)
+        .env("RUNNER_OS", "Linux")
+        .env("RUNNER_ARCH", "X64")
+        .env("RUNNER_TOOL_CACHE", &dir)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let written = std::fs::read_to_string(&outputs).unwrap();
+    assert!(
+        written.starts_with("key=portmatrix-Linux-X64-"),
+        "{written}"
+    );
+    assert!(written.contains("\nroot="), "{written}");
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let install = steps
+        .iter()
+        .find(|s| s.get("name").and_then(Node::as_str) == Some("Install portmatrix"))
+        .expect("a step named Install portmatrix");
+    let script = str_at(install, "run");
+    assert!(
+        script.contains(r#"cargo install --locked --path "$ACTION_PATH" "#),
+        "{script}"
+    );
 }

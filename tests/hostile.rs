@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 const GOOD: &str = "fixtures/trident/trident-default-deny.yaml";
 
 fn root() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// Runs `portmatrix lint --format json` with a time limit; returns exit code and report.
