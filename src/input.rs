@@ -68,7 +68,8 @@ pub fn relevant_namespaces(
     }
     let mut required = Vec::new();
     for m in matrices {
-        required.extend(flows::resolve_flows(m, profile, &components, &by_ns, &Default::default()).0);
+        required
+            .extend(flows::resolve_flows(m, profile, &components, &by_ns, &Default::default()).0);
     }
     namespaces_of(&components, &required)
 }

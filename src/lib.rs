@@ -11,6 +11,7 @@ pub mod finding;
 pub mod flows;
 pub mod input;
 pub mod inputs;
+pub mod json;
 pub mod layers;
 pub mod matrix;
 pub mod model;

@@ -258,7 +258,10 @@ impl Reader<'_> {
             Value::Str(_) => vec![node],
             _ => {
                 self.error(
-                    format!("`{path}` must be a list of strings, found {}", node.type_name()),
+                    format!(
+                        "`{path}` must be a list of strings, found {}",
+                        node.type_name()
+                    ),
                     String::new(),
                     &node.loc,
                 );
@@ -306,7 +309,11 @@ impl Reader<'_> {
                                     Some(s) => format!("did you mean `{s}`?"),
                                     None => format!("roles: {}", roles.join(", ")),
                                 };
-                                self.error(format!("unknown role `{r}` in `hosts[].roles`"), help, &v.loc);
+                                self.error(
+                                    format!("unknown role `{r}` in `hosts[].roles`"),
+                                    help,
+                                    &v.loc,
+                                );
                             }
                         }
                     }
@@ -317,7 +324,8 @@ impl Reader<'_> {
             if h.files.is_empty() && h.addresses.is_none() {
                 self.error(
                     "a `hosts` entry needs `files` or `addresses`".to_string(),
-                    "for example: {files: [\"nodes/ctrl-*.rules\"], roles: [controller]}".to_string(),
+                    "for example: {files: [\"nodes/ctrl-*.rules\"], roles: [controller]}"
+                        .to_string(),
                     &item.loc,
                 );
             }

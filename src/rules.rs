@@ -108,16 +108,20 @@ fn rust_rule(id: &str, title: &str, description: &str, remediation: &str) -> Rul
     }
 }
 
-fn anomaly_rule(id: &str, severity: Severity, title: &str, description: &str, remediation: &str) -> RuleMeta {
+fn anomaly_rule(
+    id: &str,
+    severity: Severity,
+    title: &str,
+    description: &str,
+    remediation: &str,
+) -> RuleMeta {
     RuleMeta {
         id: id.to_string(),
         title: title.to_string(),
         severity,
         description: description.to_string(),
         remediation: remediation.to_string(),
-        related_resources: vec![
-            "https://doi.org/10.1109/INFCOM.2004.1354680".to_string(),
-        ],
+        related_resources: vec!["https://doi.org/10.1109/INFCOM.2004.1354680".to_string()],
         file: "src/layers/anomaly.rs".to_string(),
     }
 }

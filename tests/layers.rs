@@ -35,7 +35,11 @@ struct Expect {
 
 fn strings(node: Option<&Node>) -> Vec<String> {
     node.and_then(Node::as_seq)
-        .map(|s| s.iter().filter_map(|n| n.as_str().map(String::from)).collect())
+        .map(|s| {
+            s.iter()
+                .filter_map(|n| n.as_str().map(String::from))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -68,7 +72,10 @@ fn expectation(expect_file: &Path) -> Expect {
                     .is_some_and(|ext| !ext.contains('.'))
             })
             .unwrap_or_else(|| panic!("{rel}: no fixture named {stem}.*"));
-        fixture = format!("{}/{found}", Path::new(&fixture).parent().unwrap().display());
+        fixture = format!(
+            "{}/{found}",
+            Path::new(&fixture).parent().unwrap().display()
+        );
     }
     let same_intent = doc
         .get("same_intent")

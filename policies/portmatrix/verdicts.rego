@@ -77,9 +77,9 @@ subject(flow, "ingress") := flow.to
 
 ungoverned_reason(flow) := sprintf(
 	"neither end is a pod-network pod (%s is %s, %s is %s), and none of the host firewalls or host policies given (%s) applies to its hosts (their files describe other hosts, see `hosts:` in the profile, or they filter only the other direction)",
-	[flow.from.role, kind_text(flow.from.kind), flow.to.role, kind_text(flow.to.kind), concat(", ", input.layer_facts.formats)],
+	[flow.from.role, kind_text(flow.from.kind), flow.to.role, kind_text(flow.to.kind), concat(", ", input.layer_facts.host_formats)],
 ) if {
-	count(object.get(input, ["layer_facts", "formats"], [])) > 0
+	count(object.get(input, ["layer_facts", "host_formats"], [])) > 0
 } else := sprintf(
 	"neither end is a pod-network pod (%s is %s, %s is %s): NetworkPolicy cannot enforce this flow; only a host firewall, Calico HostEndpoint or Cilium host policy can",
 	[flow.from.role, kind_text(flow.from.kind), flow.to.role, kind_text(flow.to.kind)],

@@ -98,8 +98,20 @@ impl Addrs {
         let Some(n) = cond else {
             return full;
         };
-        let v4 = Set::from(n.value.iter().filter(|r| !r.v6).map(|r| (r.lo, r.hi)).collect());
-        let v6 = Set::from(n.value.iter().filter(|r| r.v6).map(|r| (r.lo, r.hi)).collect());
+        let v4 = Set::from(
+            n.value
+                .iter()
+                .filter(|r| !r.v6)
+                .map(|r| (r.lo, r.hi))
+                .collect(),
+        );
+        let v6 = Set::from(
+            n.value
+                .iter()
+                .filter(|r| r.v6)
+                .map(|r| (r.lo, r.hi))
+                .collect(),
+        );
         if n.negated {
             Addrs {
                 v4: v4.complement(V4_MAX),
@@ -123,7 +135,12 @@ fn ports_set(cond: &Option<Neg<Vec<PortRange>>>) -> Set {
     match cond {
         None => Set::full(65535),
         Some(n) => {
-            let s = Set::from(n.value.iter().map(|&(a, b)| (a as u128, b as u128)).collect());
+            let s = Set::from(
+                n.value
+                    .iter()
+                    .map(|&(a, b)| (a as u128, b as u128))
+                    .collect(),
+            );
             if n.negated {
                 s.complement(65535)
             } else {
@@ -341,16 +358,21 @@ fn analyse(items: &[Item], scope: &str, out: &mut Vec<Finding>, limit_loc: &Loc)
     }
     pairs.sort_unstable();
     pairs.dedup();
-    let mut reported = vec![false; items.len()];
+    // One written rule may stand for several items (an nft set of protocols): a rule is reported
+    // shadowed or redundant only when every item of it is; pairs within one rule are skipped.
+    let mut flagged: Vec<Option<Finding>> = vec![None; items.len()];
+    let mut correlated: Vec<((u32, u32), Finding)> = Vec::new();
     for &(i, j) in &pairs {
         let (a, b) = (&items[i], &items[j]);
-        if reported[j] {
+        if a.loc == b.loc {
             continue;
         }
         if contains(a, b) {
-            reported[j] = true;
-            if a.action != b.action {
-                out.push(finding(
+            if flagged[j].is_some() {
+                continue;
+            }
+            flagged[j] = Some(if a.action != b.action {
+                finding(
                     "PM501",
                     Severity::Error,
                     format!(
@@ -359,9 +381,9 @@ fn analyse(items: &[Item], scope: &str, out: &mut Vec<Finding>, limit_loc: &Loc)
                     ),
                     "move the narrower rule above the broader one, or delete it",
                     b.loc,
-                ));
+                )
             } else {
-                out.push(finding(
+                finding(
                     "PM502",
                     Severity::Warning,
                     format!(
@@ -370,17 +392,16 @@ fn analyse(items: &[Item], scope: &str, out: &mut Vec<Finding>, limit_loc: &Loc)
                     ),
                     "delete the redundant rule",
                     b.loc,
-                ));
-            }
+                )
+            });
         } else if b.action == a.action && contains(b, a) {
             // A later superset with the same action: `a` is redundant unless a rule in between
             // decides some of its traffic otherwise.
             let between = items[i + 1..j]
                 .iter()
                 .any(|m| m.action != a.action && intersects(m, a));
-            if !between && !reported[i] {
-                reported[i] = true;
-                out.push(finding(
+            if !between && flagged[i].is_none() {
+                flagged[i] = Some(finding(
                     "PM502",
                     Severity::Warning,
                     format!(
@@ -392,18 +413,38 @@ fn analyse(items: &[Item], scope: &str, out: &mut Vec<Finding>, limit_loc: &Loc)
                 ));
             }
         } else if a.action != b.action && !contains(b, a) && intersects(a, b) {
-            out.push(finding(
-                "PM503",
-                Severity::Info,
-                format!(
-                    "{scope}: rules at {} (`{}`, {}) and {} (`{}`, {}) overlap in part with different actions: their order decides the common traffic",
-                    line_of(a.loc), a.text, a.action, line_of(b.loc), b.text, b.action
-                ),
-                "check that the order is the one intended",
-                b.loc,
-            ));
+            let key = (a.loc.line, b.loc.line);
+            if !correlated.iter().any(|(k, _)| *k == key) {
+                correlated.push((
+                    key,
+                    finding(
+                        "PM503",
+                        Severity::Info,
+                        format!(
+                            "{scope}: rules at {} (`{}`, {}) and {} (`{}`, {}) overlap in part with different actions: their order decides the common traffic",
+                            line_of(a.loc), a.text, a.action, line_of(b.loc), b.text, b.action
+                        ),
+                        "check that the order is the one intended",
+                        b.loc,
+                    ),
+                ));
+            }
         }
     }
+    let mut parts: std::collections::HashMap<&Loc, Vec<usize>> = std::collections::HashMap::new();
+    for (k, it) in items.iter().enumerate() {
+        parts.entry(it.loc).or_default().push(k);
+    }
+    let mut groups: Vec<&Vec<usize>> = parts.values().collect();
+    groups.sort_by_key(|g| g[0]);
+    for g in groups {
+        if g.iter().all(|&x| flagged[x].is_some()) {
+            if let Some(f) = flagged[g[0]].take() {
+                out.push(f);
+            }
+        }
+    }
+    out.extend(correlated.into_iter().map(|(_, f)| f));
     if truncated {
         out.push(finding(
             "PM503",
@@ -443,14 +484,18 @@ pub fn firewall(fw: &Firewall) -> Vec<Finding> {
 /// A Calico or Cilium rule as a firewall match, when its peers are addresses and ports only
 /// (selector peers are compared only when identical).
 fn lrule_shape(r: &LRule, ingress: bool) -> Option<(FwMatch, String)> {
-    let (peer, own) = if ingress { (&r.src, &r.dst) } else { (&r.dst, &r.src) };
+    let (peer, own) = if ingress {
+        (&r.src, &r.dst)
+    } else {
+        (&r.dst, &r.src)
+    };
     let plain = |m: &EndpointMatch| {
         m.not_selector.is_none()
             && m.node_selector.is_none()
             && m.except.is_empty()
-            && m.ports.as_ref().is_none_or(|p| {
-                p.value.iter().all(|x| matches!(x, PortItem::Range(_)))
-            })
+            && m.ports
+                .as_ref()
+                .is_none_or(|p| p.value.iter().all(|x| matches!(x, PortItem::Range(_))))
     };
     if !plain(peer) || !plain(own) || r.partial.is_some() {
         return None;
@@ -474,8 +519,16 @@ fn lrule_shape(r: &LRule, ingress: bool) -> Option<(FwMatch, String)> {
     );
     let m = FwMatch {
         protocol: r.protocol.clone(),
-        src: if ingress { peer.nets.clone() } else { own.nets.clone() },
-        dst: if ingress { own.nets.clone() } else { peer.nets.clone() },
+        src: if ingress {
+            peer.nets.clone()
+        } else {
+            own.nets.clone()
+        },
+        dst: if ingress {
+            own.nets.clone()
+        } else {
+            peer.nets.clone()
+        },
         dport: ports(&r.dst),
         sport: ports(&r.src),
         ..Default::default()
@@ -514,7 +567,11 @@ pub fn policy(pol: &LayerPolicy) -> Vec<Finding> {
                     shape: Shape::of(m),
                     iif: &None,
                     oif: &None,
-                    action: if r.action == LAction::Allow { "accept" } else { "drop" },
+                    action: if r.action == LAction::Allow {
+                        "accept"
+                    } else {
+                        "drop"
+                    },
                     loc: &r.loc,
                     text: format!("{} rule at line {}", dir, r.loc.line),
                 })
@@ -583,7 +640,12 @@ mod tests {
             rule(2, Some("10.1.0.0/16"), Some((2049, 2049)), FwAction::Accept),
             rule(3, Some("10.0.0.0/8"), Some((3260, 3260)), FwAction::Accept),
             rule(4, Some("10.2.0.0/16"), Some((3260, 3260)), FwAction::Accept),
-            rule(5, Some("192.168.0.0/16"), Some((8000, 8100)), FwAction::Accept),
+            rule(
+                5,
+                Some("192.168.0.0/16"),
+                Some((8000, 8100)),
+                FwAction::Accept,
+            ),
             rule(6, Some("192.168.1.0/24"), None, FwAction::Drop),
         ]));
         let got = rules_of(&f);

@@ -338,11 +338,9 @@ fn walk<'a>(
             FwAction::Return => return Walk::End,
             FwAction::Continue => {}
             FwAction::Jump(target) | FwAction::Goto(target) => {
-                let Some(next) = fw
-                    .chains
-                    .iter()
-                    .find(|c| &c.name == target && c.table == chain.table)
-                else {
+                let Some(next) = fw.chains.iter().find(|c| {
+                    &c.name == target && c.table == chain.table && c.family == chain.family
+                }) else {
                     continue;
                 };
                 match walk(fw, next, p, depth + 1, partial, uncertain_match) {
@@ -564,7 +562,10 @@ fn entity_matches(entities: &[Entity], v: &View) -> bool {
             "pod" => matches!(e, "cluster" | "all"),
             "host" | "node-local" => matches!(e, "host" | "remote-node" | "cluster" | "all"),
             _ if v.ep.role == "apiserver" => {
-                matches!(e, "kube-apiserver" | "world" | "world-ipv4" | "world-ipv6" | "all")
+                matches!(
+                    e,
+                    "kube-apiserver" | "world" | "world-ipv4" | "world-ipv6" | "all"
+                )
             }
             _ => matches!(e, "world" | "world-ipv4" | "world-ipv6" | "all"),
         }
@@ -885,12 +886,18 @@ fn calico_dir(
     if pols.is_empty() {
         return;
     }
-    let mut tiers: Vec<(f64, String)> = pols.iter().map(|p| tier_order(ctx.layers, &p.tier)).collect();
+    let mut tiers: Vec<(f64, String)> = pols
+        .iter()
+        .map(|p| tier_order(ctx.layers, &p.tier))
+        .collect();
     tiers.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
     tiers.dedup_by(|a, b| a.1 == b.1);
     let dir = if d.ingress { "ingress" } else { "egress" };
     for (i, atom) in atoms.iter().enumerate() {
-        let p = packet(atom, d.subject.ep.kind == "node-local" || d.peer.ep.kind == "node-local");
+        let p = packet(
+            atom,
+            d.subject.ep.kind == "node-local" || d.peer.ep.kind == "node-local",
+        );
         'tiers: for (_, tier) in &tiers {
             let in_tier = sorted(pols.iter().copied().filter(|p| &p.tier == tier).collect());
             let default_tier = tier == "default" && !host;
@@ -907,12 +914,20 @@ fn calico_dir(
                         LAction::Pass => continue 'tiers,
                         LAction::Allow => {
                             acc.partial(pol, Some(rule), extra);
-                            let list = if after_np { &mut out.allow } else { &mut out.pre };
+                            let list = if after_np {
+                                &mut out.allow
+                            } else {
+                                &mut out.pre
+                            };
                             push(list, "calico", policy_label(pol), "allow", &rule.loc, i);
                         }
                         LAction::Deny => {
                             acc.partial(pol, Some(rule), extra);
-                            let list = if after_np { &mut out.post } else { &mut out.pre };
+                            let list = if after_np {
+                                &mut out.post
+                            } else {
+                                &mut out.pre
+                            };
                             push(list, "calico", policy_label(pol), "deny", &rule.loc, i);
                         }
                     }
@@ -923,7 +938,14 @@ fn calico_dir(
             if default_tier {
                 out.isolated = true;
                 for pol in &in_tier {
-                    push(&mut out.isolated_by, "calico", policy_label(pol), "isolate", &pol.loc, i);
+                    push(
+                        &mut out.isolated_by,
+                        "calico",
+                        policy_label(pol),
+                        "isolate",
+                        &pol.loc,
+                        i,
+                    );
                 }
                 break;
             }
@@ -931,7 +953,14 @@ fn calico_dir(
                 continue;
             }
             if let Some(pol) = in_tier.first() {
-                push(&mut out.pre, "calico", policy_label(pol), "deny", &pol.loc, i);
+                push(
+                    &mut out.pre,
+                    "calico",
+                    policy_label(pol),
+                    "deny",
+                    &pol.loc,
+                    i,
+                );
             }
             break;
         }
@@ -958,7 +987,14 @@ fn cilium_dir(
         if governs(pol, d.ingress) {
             out.isolated = true;
             for i in 0..atoms.len() {
-                push(&mut out.isolated_by, "cilium", policy_label(pol), "isolate", &pol.loc, i);
+                push(
+                    &mut out.isolated_by,
+                    "cilium",
+                    policy_label(pol),
+                    "isolate",
+                    &pol.loc,
+                    i,
+                );
             }
         }
     }
@@ -973,15 +1009,34 @@ fn cilium_dir(
                 }
                 acc.partial(pol, Some(rule), extra);
                 match rule.action {
-                    LAction::Deny => push(&mut out.pre, "cilium", policy_label(pol), "deny", &rule.loc, i),
-                    LAction::Allow => push(&mut out.allow, "cilium", policy_label(pol), "allow", &rule.loc, i),
+                    LAction::Deny => push(
+                        &mut out.pre,
+                        "cilium",
+                        policy_label(pol),
+                        "deny",
+                        &rule.loc,
+                        i,
+                    ),
+                    LAction::Allow => push(
+                        &mut out.allow,
+                        "cilium",
+                        policy_label(pol),
+                        "allow",
+                        &rule.loc,
+                        i,
+                    ),
                     _ => {}
                 }
             }
         }
     }
     // A deny beats every allow: keep allows only for atoms no deny decided.
-    let denied: Vec<usize> = out.pre.iter().filter(|d| d.layer == "cilium").flat_map(|d| d.atoms.clone()).collect();
+    let denied: Vec<usize> = out
+        .pre
+        .iter()
+        .filter(|d| d.layer == "cilium")
+        .flat_map(|d| d.atoms.clone())
+        .collect();
     for a in &mut out.allow {
         if a.layer == "cilium" {
             a.atoms.retain(|i| !denied.contains(i));
@@ -1026,7 +1081,14 @@ fn anp_dir(
                     LAction::Log => continue,
                 };
                 acc.partial(pol, Some(rule), extra);
-                push(list, layer_name(engine), policy_label(pol), effect, &rule.loc, i);
+                push(
+                    list,
+                    layer_name(engine),
+                    policy_label(pol),
+                    effect,
+                    &rule.loc,
+                    i,
+                );
                 break 'pols;
             }
         }
@@ -1050,7 +1112,10 @@ fn calico_host_point(
     calico_dir(ctx, d, atoms, named, &mut layers_out, acc, true);
     let failsafe = if d.ingress { FAILSAFE_IN } else { FAILSAFE_OUT };
     let hep = ctx.layers.host_endpoints.iter().find(|h| {
-        d.subject.hep_labels.iter().any(|l| std::ptr::eq(*l, &h.labels))
+        d.subject
+            .hep_labels
+            .iter()
+            .any(|l| std::ptr::eq(*l, &h.labels))
     })?;
     let mut point = Point {
         layer: "calico-host".into(),
@@ -1066,22 +1131,50 @@ fn calico_host_point(
             .any(|(proto, port)| *proto == atom.protocol && *port == atom.port)
         {
             point.allowed.push(i);
-            push(&mut point.decided_by, "calico-host", format!("HostEndpoint {} failsafe port", hep.name), "allow", &hep.loc, i);
+            push(
+                &mut point.decided_by,
+                "calico-host",
+                format!("HostEndpoint {} failsafe port", hep.name),
+                "allow",
+                &hep.loc,
+                i,
+            );
             continue;
         }
         let decided = layers_out.pre.iter().find(|x| x.atoms.contains(&i));
         match decided {
             Some(x) if x.effect == "allow" => {
                 point.allowed.push(i);
-                push(&mut point.decided_by, "calico-host", x.policy.clone(), "allow", &x.loc, i);
+                push(
+                    &mut point.decided_by,
+                    "calico-host",
+                    x.policy.clone(),
+                    "allow",
+                    &x.loc,
+                    i,
+                );
             }
-            Some(x) => push(&mut point.decided_by, "calico-host", x.policy.clone(), "deny", &x.loc, i),
-            None if hep.profiles.iter().any(|p| p == "projectcalico-default-allow") => {
+            Some(x) => push(
+                &mut point.decided_by,
+                "calico-host",
+                x.policy.clone(),
+                "deny",
+                &x.loc,
+                i,
+            ),
+            None if hep
+                .profiles
+                .iter()
+                .any(|p| p == "projectcalico-default-allow") =>
+            {
                 point.allowed.push(i);
                 push(
                     &mut point.decided_by,
                     "calico-host",
-                    format!("HostEndpoint {} profile projectcalico-default-allow", hep.name),
+                    format!(
+                        "HostEndpoint {} profile projectcalico-default-allow",
+                        hep.name
+                    ),
                     "allow",
                     &hep.loc,
                     i,
@@ -1156,13 +1249,34 @@ fn cilium_host_point(
     };
     for i in 0..atoms.len() {
         if let Some(x) = out.pre.iter().find(|x| x.atoms.contains(&i)) {
-            push(&mut point.decided_by, "cilium-host", x.policy.clone(), "deny", &x.loc, i);
+            push(
+                &mut point.decided_by,
+                "cilium-host",
+                x.policy.clone(),
+                "deny",
+                &x.loc,
+                i,
+            );
         } else if let Some(x) = out.allow.iter().find(|x| x.atoms.contains(&i)) {
             point.allowed.push(i);
-            push(&mut point.decided_by, "cilium-host", x.policy.clone(), "allow", &x.loc, i);
+            push(
+                &mut point.decided_by,
+                "cilium-host",
+                x.policy.clone(),
+                "allow",
+                &x.loc,
+                i,
+            );
         } else {
             for pol in &pols {
-                push(&mut point.decided_by, "cilium-host", policy_label(pol), "isolate", &pol.loc, i);
+                push(
+                    &mut point.decided_by,
+                    "cilium-host",
+                    policy_label(pol),
+                    "isolate",
+                    &pol.loc,
+                    i,
+                );
             }
         }
     }
@@ -1195,7 +1309,10 @@ fn firewall_points(ctx: &Ctx, flow: &RequiredFlow, acc: &mut Acc) -> Vec<Point> 
             .filter(|f| file_applies(ctx.hosts, &f.file, role, &ep.kind))
             .collect();
         // Forwarded pod traffic between two pods of one node passes FORWARD once.
-        if hook == Hook::Forward && dir == "forward" && points.iter().any(|p: &Point| p.direction == "forward") {
+        if hook == Hook::Forward
+            && dir == "forward"
+            && points.iter().any(|p: &Point| p.direction == "forward")
+        {
             continue;
         }
         let (zones, plain): (Vec<&Firewall>, Vec<&Firewall>) =
@@ -1212,9 +1329,15 @@ fn firewall_points(ctx: &Ctx, flow: &RequiredFlow, acc: &mut Acc) -> Vec<Point> 
                 .collect::<Vec<_>>()
                 .join(", ");
             let first = zones[0];
-            if let Some(mut point) =
-                fw_point(flow, first, hook, dir, local, |p| pick_zone(&zones, p.src), acc)
-            {
+            if let Some(mut point) = fw_point(
+                flow,
+                first,
+                hook,
+                dir,
+                local,
+                |p| pick_zone(&zones, p.src),
+                acc,
+            ) {
                 point.name = name;
                 points.push(point);
             }
@@ -1258,18 +1381,33 @@ fn fw_point<'a>(
         let (effect, loc, text) = match (out.verdict, out.rule) {
             (Verdict::Accept, Some(r)) => ("allow", &r.loc, r.text.clone()),
             (_, Some(r)) => ("deny", &r.loc, r.text.clone()),
-            (Verdict::Accept, None) => ("allow", &out.chain.policy_loc, format!("chain {} policy ACCEPT", out.chain.name)),
+            (Verdict::Accept, None) => (
+                "allow",
+                &out.chain.policy_loc,
+                format!("chain {} policy ACCEPT", out.chain.name),
+            ),
             (v, None) => (
                 "deny",
                 &out.chain.policy_loc,
-                format!("chain {} policy {}", out.chain.name, if v == Verdict::Drop { "DROP" } else { "REJECT" }),
+                format!(
+                    "chain {} policy {}",
+                    out.chain.name,
+                    if v == Verdict::Drop { "DROP" } else { "REJECT" }
+                ),
             ),
         };
         if effect == "allow" {
             point.allowed.push(i);
         }
         let policy = format!("{} {}", chosen.file, out.chain.name);
-        push(&mut point.decided_by, chosen.format.as_str(), policy, effect, loc, i);
+        push(
+            &mut point.decided_by,
+            chosen.format.as_str(),
+            policy,
+            effect,
+            loc,
+            i,
+        );
         if let Some(d) = point.decided_by.iter_mut().find(|d| d.loc == *loc) {
             d.text = text;
         }
@@ -1310,7 +1448,11 @@ pub fn output_accepts(fw: &Firewall, flow: &RequiredFlow) -> Option<(Loc, String
 
 /// Whether Calico host-endpoint policy lets `hep` send `flow` (egress, the flow's source being
 /// a host); returns the allowing rule.
-pub fn calico_host_egress(ctx: &Ctx, flow: &RequiredFlow, hep: &HostEndpoint) -> Option<(Loc, String)> {
+pub fn calico_host_egress(
+    ctx: &Ctx,
+    flow: &RequiredFlow,
+    hep: &HostEndpoint,
+) -> Option<(Loc, String)> {
     let ns_none = None;
     let subject = View {
         ep: &flow.from,
@@ -1437,11 +1579,27 @@ pub fn evaluate(ctx: &Ctx, flow: &RequiredFlow) -> FlowLayers {
         };
         if subject.kind == "pod" {
             let mut dl = DirLayers::default();
-            anp_dir(ctx, &d, &flow.atoms, &named, Engine::Admin, &mut dl.pre, &mut acc);
+            anp_dir(
+                ctx,
+                &d,
+                &flow.atoms,
+                &named,
+                Engine::Admin,
+                &mut dl.pre,
+                &mut acc,
+            );
             calico_dir(ctx, &d, &flow.atoms, &named, &mut dl, &mut acc, false);
             cilium_dir(ctx, &d, &flow.atoms, &named, &mut dl, &mut acc);
             let mut baseline = Vec::new();
-            anp_dir(ctx, &d, &flow.atoms, &named, Engine::Baseline, &mut baseline, &mut acc);
+            anp_dir(
+                ctx,
+                &d,
+                &flow.atoms,
+                &named,
+                Engine::Baseline,
+                &mut baseline,
+                &mut acc,
+            );
             dl.baseline = baseline;
             // The first final decision per atom wins (ANP, then Calico, then Cilium deny).
             let mut seen = std::collections::BTreeSet::new();

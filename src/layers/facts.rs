@@ -77,12 +77,20 @@ pub struct Facts {
     pub host_endpoints: Vec<HostEndpointOut>,
     /// Formats of the layers given (`iptables`, `calico`, ...), for rules that need to know.
     pub formats: Vec<String>,
+    /// Those that can govern host-network traffic: host firewalls, Calico host endpoints,
+    /// Cilium host policies.
+    pub host_formats: Vec<String>,
 }
 
 fn is_anywhere(cond: &Option<Neg<Vec<AddrRange>>>) -> bool {
     match cond {
         None => true,
-        Some(n) => !n.negated && n.value.iter().any(|r| r.lo == 0 && r.hi == if r.v6 { u128::MAX } else { u32::MAX as u128 }),
+        Some(n) => {
+            !n.negated
+                && n.value
+                    .iter()
+                    .any(|r| r.lo == 0 && r.hi == if r.v6 { u128::MAX } else { u32::MAX as u128 })
+        }
     }
 }
 
@@ -103,11 +111,9 @@ fn reachable(fw: &Firewall, hook: Hook) -> BTreeSet<usize> {
         let chain = &fw.chains[i];
         for r in &chain.rules {
             if let FwAction::Jump(t) | FwAction::Goto(t) = &r.action {
-                if let Some(j) = fw
-                    .chains
-                    .iter()
-                    .position(|c| &c.name == t && c.table == chain.table)
-                {
+                if let Some(j) = fw.chains.iter().position(|c| {
+                    &c.name == t && c.table == chain.table && c.family == chain.family
+                }) {
                     stack.push(j);
                 }
             }
@@ -116,11 +122,7 @@ fn reachable(fw: &Firewall, hook: Hook) -> BTreeSet<usize> {
     seen
 }
 
-pub fn collect(
-    ctx: &Ctx,
-    required: &[RequiredFlow],
-    inactive: &[InactiveFlow],
-) -> Facts {
+pub fn collect(ctx: &Ctx, required: &[RequiredFlow], inactive: &[InactiveFlow]) -> Facts {
     let layers = ctx.layers;
     let mut facts = Facts::default();
     let mut formats = BTreeSet::new();
@@ -158,15 +160,22 @@ pub fn collect(
         for i in input {
             let chain = &fw.chains[i];
             for r in &chain.rules {
-                if r.action != FwAction::Accept || r.partial.is_some() || !touches(&r.matches.dport) {
+                if r.action != FwAction::Accept || r.partial.is_some() || !touches(&r.matches.dport)
+                {
                     continue;
                 }
                 let m = &r.matches;
                 // Rules for established traffic or loopback do not open a port.
-                if m.ct_state.as_ref().is_some_and(|c| !c.negated && !c.value.contains(&CtState::New)) {
+                if m.ct_state
+                    .as_ref()
+                    .is_some_and(|c| !c.negated && !c.value.contains(&CtState::New))
+                {
                     continue;
                 }
-                if m.iif.as_ref().is_some_and(|i| !i.negated && i.value == "lo") {
+                if m.iif
+                    .as_ref()
+                    .is_some_and(|i| !i.negated && i.value == "lo")
+                {
                     continue;
                 }
                 let from_anywhere = is_anywhere(&m.src);
@@ -199,11 +208,7 @@ pub fn collect(
     // and chain policies count).
     for f in required {
         for w in eval::world_open(ctx, f) {
-            match facts
-                .world_open
-                .iter_mut()
-                .find(|x| x.loc == w.loc)
-            {
+            match facts.world_open.iter_mut().find(|x| x.loc == w.loc) {
                 Some(x) => x.flows.push(f.id.clone()),
                 None => facts.world_open.push(WorldOpen {
                     layer: w.fw.format.as_str(),
@@ -217,7 +222,10 @@ pub fn collect(
         }
     }
     // Storage management reachable from hosts that do not run the controller.
-    for f in required.iter().filter(|f| f.to.role == "storage-management" && f.from.kind == "host") {
+    for f in required
+        .iter()
+        .filter(|f| f.to.role == "storage-management" && f.from.kind == "host")
+    {
         for fw in &layers.firewalls {
             if fw.zone.is_some() || !eval::file_exposes_beyond(ctx, &fw.file, &f.from.role) {
                 continue;
@@ -243,7 +251,10 @@ pub fn collect(
     // The same through Calico host endpoints: when every host endpoint (two or more) may reach
     // the management interface, hosts that do not run the controller can.
     if layers.host_endpoints.len() >= 2 {
-        for f in required.iter().filter(|f| f.to.role == "storage-management" && f.from.kind == "host") {
+        for f in required
+            .iter()
+            .filter(|f| f.to.role == "storage-management" && f.from.kind == "host")
+        {
             let allowed: Vec<(Loc, String)> = layers
                 .host_endpoints
                 .iter()
@@ -326,5 +337,21 @@ pub fn collect(
         })
         .collect();
     facts.formats = formats.into_iter().collect();
+    let mut host: BTreeSet<String> = layers
+        .firewalls
+        .iter()
+        .map(|f| f.format.as_str().to_string())
+        .collect();
+    if !layers.host_endpoints.is_empty() {
+        host.insert("calico host endpoints".into());
+    }
+    if layers
+        .policies
+        .iter()
+        .any(|p| matches!(p.subject, Subject::Hosts { .. }))
+    {
+        host.insert("cilium host policies".into());
+    }
+    facts.host_formats = host.into_iter().collect();
     facts
 }

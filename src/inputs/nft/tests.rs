@@ -793,8 +793,8 @@ fn wrong_roots_are_located_errors() {
     assert!(fw.is_some());
     assert!(findings[0].message.contains("duplicate key"));
     let (_, findings) = read_text("{\"nftables\": []}\n---\n{\"nftables\": []}\n");
-    assert!(findings[0].message.contains("more than one JSON document"));
-    assert_eq!(findings[0].loc.as_ref().unwrap().line, 3);
+    assert!(findings[0].message.contains("after the JSON document"));
+    assert_eq!(findings[0].loc.as_ref().unwrap().line, 2);
 }
 
 #[test]
@@ -1025,7 +1025,10 @@ fn mutated_fixtures_never_panic_and_errors_are_located() {
         ("\"elem\": [", "\"elem\": [{\"range\": 5}, "),
         ("\"set\": [", "\"set\": [[], "),
         ("\"family\": \"inet\"", "\"family\": \"bridge\""),
-        ("\"payload\": {", "\"payload\": {\"base\": \"th\", \"offset\": \"x\", "),
+        (
+            "\"payload\": {",
+            "\"payload\": {\"base\": \"th\", \"offset\": \"x\", ",
+        ),
         ("\"match\": {", "\"match\": {\"op\": 5, "),
     ] {
         check(&text.replace(from, to));
