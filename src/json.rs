@@ -383,7 +383,6 @@ mod tests {
     #[test]
     fn repeated_keys_are_warnings() {
         let (_, w) = parse("x", "{\"a\": 1, \"a\": 2}", &Limits::default())
-            .map(|x| x)
             .unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(w.len(), 1);
         assert_eq!(w[0].loc.column, 10);

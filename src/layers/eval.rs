@@ -854,7 +854,7 @@ fn tier_default(layers: &Layers, name: &str) -> LAction {
         .unwrap_or(LAction::Deny)
 }
 
-fn sorted<'a>(mut v: Vec<&'a LayerPolicy>) -> Vec<&'a LayerPolicy> {
+fn sorted(mut v: Vec<&LayerPolicy>) -> Vec<&LayerPolicy> {
     v.sort_by(|a, b| {
         let ka = a.order.unwrap_or(f64::INFINITY);
         let kb = b.order.unwrap_or(f64::INFINITY);
