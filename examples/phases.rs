@@ -1,4 +1,5 @@
-//! Times each phase of a lint run on one file: `cargo run --release --example phases -- FILE`.
+//! Times each phase of a lint run on one file:
+//! `cargo run --release --example phases -- FILE [DRIVER]` (default driver: trident).
 use std::time::Instant;
 fn main() {
     let path = std::env::args().nth(1).expect("usage: phases FILE");
@@ -9,10 +10,21 @@ fn main() {
     eprintln!("read      {:>8.1?}", t.elapsed());
     let t = Instant::now();
     let matrices = portmatrix::matrix::builtin().unwrap();
-    let selected: Vec<_> = matrices.iter().filter(|m| m.driver == "trident").collect();
+    let driver = std::env::args()
+        .nth(2)
+        .unwrap_or_else(|| "trident".to_string());
+    let selected: Vec<_> = matrices.iter().filter(|m| m.driver == driver).collect();
     let profile = portmatrix::profile::Profile::default();
     let doc = portmatrix::input::build(&selected, &profile, &model);
     eprintln!("build     {:>8.1?}", t.elapsed());
+    let t = Instant::now();
+    let anomalies: usize = model
+        .layers
+        .firewalls
+        .iter()
+        .map(|f| portmatrix::layers::anomaly::firewall(f).len())
+        .sum();
+    eprintln!("anomalies {:>8.1?} ({anomalies} findings)", t.elapsed());
     let t = Instant::now();
     let json = doc.json.clone();
     eprintln!("to_string {:>8.1?} ({} bytes)", t.elapsed(), json.len());

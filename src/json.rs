@@ -53,6 +53,50 @@ pub fn parse(file: &str, text: &str, limits: &Limits) -> Result<(Node, Vec<YamlE
     Ok((root, p.warnings))
 }
 
+/// Parses a document whose root object holds a large list under `list_key` (nft's `nftables`),
+/// handing each element of that list to `each` as it is read instead of keeping it: memory stays
+/// at one element's size. Elements whose object's first key `build` rejects are checked for
+/// syntax and skipped without building a tree. The returned root has that list empty (with the
+/// list's location).
+pub fn parse_streaming(
+    file: &str,
+    text: &str,
+    limits: &Limits,
+    list_key: &str,
+    build: &dyn Fn(&str) -> bool,
+    each: &mut dyn FnMut(Node),
+) -> Result<(Node, Vec<YamlError>), YamlError> {
+    let mut p = Parser {
+        text,
+        bytes: text.as_bytes(),
+        file: Arc::from(file),
+        pos: 0,
+        line: 1,
+        column: 1,
+        max_depth: limits.max_depth,
+        warnings: Vec::new(),
+    };
+    if text.starts_with('\u{feff}') {
+        p.pos = 3;
+    }
+    p.skip_ws();
+    let root = if p.bytes.get(p.pos) == Some(&b'{') {
+        let start = p.here();
+        let value = p.object_streaming(list_key, build, each)?;
+        Node {
+            value,
+            loc: p.loc(&start),
+        }
+    } else {
+        p.value(0)?
+    };
+    p.skip_ws();
+    if p.pos < p.bytes.len() {
+        return Err(p.error("unexpected text after the JSON document"));
+    }
+    Ok((root, p.warnings))
+}
+
 impl Parser<'_> {
     fn here(&self) -> Pos {
         Pos {
@@ -306,6 +350,178 @@ impl Parser<'_> {
         }
     }
 
+    /// The root object, streaming the elements of `list_key`'s array.
+    fn object_streaming(
+        &mut self,
+        list_key: &str,
+        build: &dyn Fn(&str) -> bool,
+        each: &mut dyn FnMut(Node),
+    ) -> Result<Value, YamlError> {
+        self.bump(1);
+        let mut entries: Vec<(Node, Node)> = Vec::new();
+        self.skip_ws();
+        if self.bytes.get(self.pos) == Some(&b'}') {
+            self.bump(1);
+            return Ok(Value::Map(entries));
+        }
+        loop {
+            self.skip_ws();
+            if self.bytes.get(self.pos) != Some(&b'"') {
+                return Err(self.error("expected a string key"));
+            }
+            let start = self.here();
+            let key = self.string()?;
+            let key = Node {
+                value: Value::Str(key),
+                loc: self.loc(&start),
+            };
+            self.skip_ws();
+            if self.bytes.get(self.pos) != Some(&b':') {
+                return Err(self.error("expected `:` after the key"));
+            }
+            self.bump(1);
+            self.skip_ws();
+            let value = if key.as_str() == Some(list_key) && self.bytes.get(self.pos) == Some(&b'[')
+            {
+                let start = self.here();
+                self.array_streaming(build, each)?;
+                Node {
+                    value: Value::Seq(Vec::new()),
+                    loc: self.loc(&start),
+                }
+            } else {
+                self.value(1)?
+            };
+            let name = key.as_str().unwrap_or_default();
+            if entries.iter().any(|(k, _)| k.as_str() == Some(name)) {
+                self.warnings.push(YamlError {
+                    message: format!("duplicate key `{name}`"),
+                    loc: key.loc.clone(),
+                });
+            }
+            entries.push((key, value));
+            self.skip_ws();
+            match self.bytes.get(self.pos) {
+                Some(b',') => self.bump(1),
+                Some(b'}') => {
+                    self.bump(1);
+                    return Ok(Value::Map(entries));
+                }
+                _ => return Err(self.error("expected `,` or `}`")),
+            }
+        }
+    }
+
+    fn array_streaming(
+        &mut self,
+        build: &dyn Fn(&str) -> bool,
+        each: &mut dyn FnMut(Node),
+    ) -> Result<(), YamlError> {
+        self.bump(1);
+        self.skip_ws();
+        if self.bytes.get(self.pos) == Some(&b']') {
+            self.bump(1);
+            return Ok(());
+        }
+        loop {
+            self.skip_ws();
+            if self.wanted(build) {
+                each(self.value(2)?);
+            } else {
+                self.skip_value(2)?;
+            }
+            self.skip_ws();
+            match self.bytes.get(self.pos) {
+                Some(b',') => self.bump(1),
+                Some(b']') => {
+                    self.bump(1);
+                    return Ok(());
+                }
+                _ => return Err(self.error("expected `,` or `]`")),
+            }
+        }
+    }
+
+    /// Whether the element here is to be built: not an object, or an object whose first key
+    /// `build` accepts. Looks ahead without moving.
+    fn wanted(&self, build: &dyn Fn(&str) -> bool) -> bool {
+        if self.bytes.get(self.pos) != Some(&b'{') {
+            return true;
+        }
+        let rest = &self.text[self.pos + 1..];
+        let rest = rest.trim_start_matches([' ', '\t', '\r', '\n']);
+        let Some(body) = rest.strip_prefix('"') else {
+            return true;
+        };
+        match body.find(['"', '\\']) {
+            Some(end) if body.as_bytes()[end] == b'"' => build(&body[..end]),
+            _ => true,
+        }
+    }
+
+    /// Checks and passes over one value without building it (strings, numbers and literals are
+    /// checked as [`Parser::value`] checks them).
+    fn skip_value(&mut self, depth: usize) -> Result<(), YamlError> {
+        if depth > self.max_depth {
+            return Err(self.error(&format!("nesting deeper than {} levels", self.max_depth)));
+        }
+        match self.bytes.get(self.pos) {
+            Some(b'{') => {
+                self.bump(1);
+                self.skip_ws();
+                if self.bytes.get(self.pos) == Some(&b'}') {
+                    self.bump(1);
+                    return Ok(());
+                }
+                loop {
+                    self.skip_ws();
+                    if self.bytes.get(self.pos) != Some(&b'"') {
+                        return Err(self.error("expected a string key"));
+                    }
+                    self.string()?;
+                    self.skip_ws();
+                    if self.bytes.get(self.pos) != Some(&b':') {
+                        return Err(self.error("expected `:` after the key"));
+                    }
+                    self.bump(1);
+                    self.skip_ws();
+                    self.skip_value(depth + 1)?;
+                    self.skip_ws();
+                    match self.bytes.get(self.pos) {
+                        Some(b',') => self.bump(1),
+                        Some(b'}') => {
+                            self.bump(1);
+                            return Ok(());
+                        }
+                        _ => return Err(self.error("expected `,` or `}`")),
+                    }
+                }
+            }
+            Some(b'[') => {
+                self.bump(1);
+                self.skip_ws();
+                if self.bytes.get(self.pos) == Some(&b']') {
+                    self.bump(1);
+                    return Ok(());
+                }
+                loop {
+                    self.skip_ws();
+                    self.skip_value(depth + 1)?;
+                    self.skip_ws();
+                    match self.bytes.get(self.pos) {
+                        Some(b',') => self.bump(1),
+                        Some(b']') => {
+                            self.bump(1);
+                            return Ok(());
+                        }
+                        _ => return Err(self.error("expected `,` or `]`")),
+                    }
+                }
+            }
+            _ => self.value(depth).map(|_| ()),
+        }
+    }
+
     fn array(&mut self, depth: usize) -> Result<Value, YamlError> {
         self.bump(1);
         let mut items = Vec::new();
@@ -415,6 +631,41 @@ mod tests {
         assert!(p("[1.]").is_err());
         assert!(p("{} x").is_err());
         assert!(p("\"a\tb\"").is_err());
+    }
+
+    #[test]
+    fn streaming_hands_out_elements_and_skips_unwanted_ones() {
+        let text = "{\"n\": [{\"a\": 1}, {\"rule\": {\"x\": [1, 2]}}, {\"b\": \"s\"}], \"m\": 2}";
+        let mut got = Vec::new();
+        let (root, _) = parse_streaming(
+            "f",
+            text,
+            &Limits::default(),
+            "n",
+            &|k| k != "rule",
+            &mut |n| {
+                got.push(
+                    n.as_map()
+                        .map(|m| m[0].0.as_str().unwrap_or("").to_string()),
+                )
+            },
+        )
+        .unwrap();
+        assert_eq!(got, vec![Some("a".to_string()), Some("b".to_string())]);
+        assert_eq!(root.get("m").unwrap().value, Value::Int(2));
+        assert_eq!(root.get("n").unwrap().as_seq().map(|s| s.len()), Some(0));
+        // A syntax error inside a skipped element is still located.
+        let bad = "{\"n\": [{\"rule\": {\"x\": [1, }}]}";
+        let e = parse_streaming(
+            "f",
+            bad,
+            &Limits::default(),
+            "n",
+            &|k| k != "rule",
+            &mut |_| {},
+        )
+        .unwrap_err();
+        assert_eq!((e.loc.line, e.loc.column), (1, 27));
     }
 
     #[test]

@@ -92,27 +92,61 @@ pub fn read(file: &SourceFile, limits: &Limits) -> (Option<Firewall>, Vec<Findin
             return (None, findings);
         }
     }
-    // A strict, fast JSON reader: nft prints a 50,000-rule ruleset as one 17 MB line.
-    let fw = match crate::json::parse(&file.name, &file.text, limits) {
-        Ok((root, warnings)) => {
-            for w in warnings {
-                findings.push(Finding::input_error(
-                    w.message,
-                    "remove the repeated key",
-                    w.loc,
-                ));
-            }
-            read_root(&file.name, file.text.len(), &root, &mut findings)
-        }
+    // nft prints a 50,000-rule ruleset as one 17 MB line. Two streaming passes keep memory at
+    // the declarations plus one rule: the first keeps tables, chains and sets (rules are only
+    // checked), the second reads the rules one at a time, so that rules and jumps may refer to
+    // anything the file declares.
+    let not_rule = |key: &str| key != "rule";
+    let mut decls: Vec<Node> = Vec::new();
+    let first = crate::json::parse_streaming(
+        &file.name,
+        &file.text,
+        limits,
+        "nftables",
+        &not_rule,
+        &mut |n| decls.push(n),
+    );
+    let (root, warnings) = match first {
+        Ok(x) => x,
         Err(e) => {
             findings.push(Finding::input_error(
                 e.message,
                 "fix the JSON syntax (is the file truncated?); regenerate it with `nft -j list ruleset`",
                 e.loc,
             ));
-            None
+            return (None, findings);
         }
     };
+    for w in warnings {
+        findings.push(Finding::input_error(
+            w.message,
+            "remove the repeated key",
+            w.loc,
+        ));
+    }
+    let fw = read_root(
+        &file.name,
+        file.text.len(),
+        &root,
+        &decls,
+        &mut findings,
+        |each| {
+            let is_rule = |key: &str| key == "rule";
+            // The text parsed once already: it cannot fail now.
+            let _ = crate::json::parse_streaming(
+                &file.name,
+                &file.text,
+                limits,
+                "nftables",
+                &is_rule,
+                &mut |n| {
+                    if is_rule_item(&n) {
+                        each(&n)
+                    }
+                },
+            );
+        },
+    );
     (fw, findings)
 }
 
@@ -203,15 +237,25 @@ struct Reader<'a> {
     sets: expr::SetState,
 }
 
+/// Whether a list element is a `{"rule": ...}` object.
+fn is_rule_item(n: &Node) -> bool {
+    n.as_map()
+        .is_some_and(|m| m.len() == 1 && m[0].0.as_str() == Some("rule"))
+}
+
+/// Reads the ruleset: `decls` are the list's elements other than rules, in file order;
+/// `rules` hands each `{"rule": ...}` element to its callback, in file order.
 fn read_root(
     file: &str,
     size: usize,
     root: &Node,
+    decls: &[Node],
     findings: &mut Vec<Finding>,
+    rules: impl FnOnce(&mut dyn FnMut(&Node)),
 ) -> Option<Firewall> {
     let items = match root.get("nftables") {
         Some(n) => match n.as_seq() {
-            Some(items) => items,
+            Some(_) => decls,
             None => {
                 findings.push(*err(
                     format!("`nftables` must be a list, found {}", n.type_name()),
@@ -248,7 +292,6 @@ fn read_root(
         sets: expr::SetState::new(size),
     };
     // Tables, chains and sets first, so that rules and jumps may refer to any of them.
-    let mut rules = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let Some((mut kind, mut body)) = single_entry(item) else {
             r.findings.push(*err(
@@ -279,7 +322,8 @@ fn read_root(
             "chain" => r.chain(body),
             "set" | "map" => r.set(body),
             "element" => r.element(body),
-            "rule" => rules.push(body),
+            // Rules come in the second pass (an `add rule` command among them too).
+            "rule" => r.rule(body),
             "flush" if i <= 1 && body.get("ruleset").is_some() => {}
             "counter" | "quota" | "limit" | "ct helper" | "ct timeout" | "ct expectation"
             | "flowtable" | "secmark" | "synproxy" => {}
@@ -294,9 +338,11 @@ fn read_root(
             other => r.note(format!("`{other}` objects are not modelled"), item),
         }
     }
-    for body in rules {
-        r.rule(body);
-    }
+    rules(&mut |item: &Node| {
+        if let Some((_, body)) = single_entry(item) {
+            r.rule(body);
+        }
+    });
     r.hook_notes();
     // In file order: set elements are read when a rule first uses the set.
     r.findings.sort_by_key(|f| f.loc.as_ref().map(|l| l.offset));
@@ -577,7 +623,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn rule(&mut self, body: &'a Node) {
+    fn rule(&mut self, body: &Node) {
         let Ok(key) = self.table_of(body, "rule") else {
             return;
         };

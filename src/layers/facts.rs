@@ -7,8 +7,8 @@ use super::*;
 use crate::flows::{InactiveFlow, RequiredFlow};
 use std::collections::BTreeSet;
 
-/// An accepting host-firewall rule in a chain that packets to the host reach (INPUT and the
-/// chains it jumps to), touching a port that only inactive matrix rows use.
+/// An accepting host-firewall rule in a chain that packets to or from the host reach (INPUT or
+/// OUTPUT and the chains they jump to), touching a port that only inactive matrix rows use.
 #[derive(Debug, Clone, Serialize)]
 pub struct AcceptRule {
     pub layer: &'static str,
@@ -24,6 +24,9 @@ pub struct AcceptRule {
     pub ports: Option<Vec<[u16; 2]>>,
     /// The rule accepts from any source address (no `-s`, or 0.0.0.0/0, ::/0).
     pub from_anywhere: bool,
+    /// The inactive matrix rows whose port (on a host) the rule opens, when no required flow
+    /// uses that port.
+    pub unneeded: Vec<String>,
 }
 
 /// A host-firewall rule (or chain policy) that accepts a driver flow's traffic from an arbitrary
@@ -134,17 +137,59 @@ pub fn collect(ctx: &Ctx, required: &[RequiredFlow], inactive: &[InactiveFlow]) 
     for f in inactive {
         ports.extend(f.port_ranges.iter().map(|r| (r[0], r[1])));
     }
-    let mut unneeded: Vec<(u16, u16)> = Vec::new();
-    for f in inactive {
-        unneeded.extend(f.port_ranges.iter().map(|r| (r[0], r[1])));
+    // Ports that only inactive matrix rows use, listening on a host (a host-network component
+    // or the nodes): (protocol, range, flow id). Wide ranges (NFSv3 callbacks over 1024-65535)
+    // are not "a port": opening one port inside them is not what they are about.
+    let host_roles: BTreeSet<&str> = required
+        .iter()
+        .flat_map(|f| [&f.from, &f.to])
+        .filter(|e| e.kind == "host")
+        .map(|e| e.role.as_str())
+        .chain(["nodes", "node"])
+        .collect();
+    let needed = |proto: &str, lo: u16, hi: u16| {
+        required.iter().any(|f| {
+            f.protocols.iter().any(|p| p == proto)
+                && f.port_ranges.iter().any(|r| r[0] <= hi && lo <= r[1])
+        })
+    };
+    // Ports of inactive rows with a host at one end: a host firewall that opens one of them, in
+    // either direction, opens a driver port the profile does not need (NFSv3's rpcbind on a
+    // node that mounts NFSv4 only). Ports some required flow uses are left out.
+    let mut unneeded: Vec<(String, u16, u16, String)> = Vec::new();
+    for f in inactive
+        .iter()
+        .filter(|f| host_roles.contains(f.to.as_str()) || host_roles.contains(f.from.as_str()))
+    {
+        for r in &f.port_ranges {
+            if r[1] - r[0] >= 16 {
+                continue;
+            }
+            for proto in &f.protocols {
+                if !needed(proto, r[0], r[1]) {
+                    unneeded.push((proto.clone(), r[0], r[1], f.id.clone()));
+                }
+            }
+        }
     }
-    // Rules from restricted sources matter only on ports no required flow uses (PM208).
-    let touches_unneeded = |d: &Option<Neg<Vec<PortRange>>>| match d {
-        Some(n) if !n.negated => n
-            .value
+    // The inactive flows whose ports an accepting rule opens.
+    let unneeded_for = |m: &FwMatch| -> Vec<String> {
+        let Some(d) = m.dport.as_ref().filter(|d| !d.negated) else {
+            return Vec::new();
+        };
+        let proto = m
+            .protocol
+            .as_ref()
+            .filter(|p| !p.negated)
+            .map(|p| eval::normalize_protocol(&p.value));
+        let mut ids: Vec<String> = unneeded
             .iter()
-            .any(|&(lo, hi)| unneeded.iter().any(|&(a, b)| lo <= b && a <= hi)),
-        _ => false,
+            .filter(|(p, _, _, _)| proto.as_ref().is_none_or(|q| q == p || q == "ANY"))
+            .filter(|(_, a, b, _)| d.value.iter().any(|&(lo, hi)| lo <= *b && *a <= hi))
+            .map(|(_, _, _, id)| id.clone())
+            .collect();
+        ids.dedup();
+        ids
     };
     let touches = |d: &Option<Neg<Vec<PortRange>>>| match d {
         None => true,
@@ -156,8 +201,10 @@ pub fn collect(ctx: &Ctx, required: &[RequiredFlow], inactive: &[InactiveFlow]) 
     };
     for fw in &layers.firewalls {
         formats.insert(fw.format.as_str().to_string());
-        let input = reachable(fw, Hook::Input);
-        for i in input {
+        let inbound = reachable(fw, Hook::Input);
+        let outbound = reachable(fw, Hook::Output);
+        let chains: BTreeSet<usize> = inbound.union(&outbound).copied().collect();
+        for i in chains {
             let chain = &fw.chains[i];
             for r in &chain.rules {
                 if r.action != FwAction::Accept || r.partial.is_some() || !touches(&r.matches.dport)
@@ -179,7 +226,8 @@ pub fn collect(ctx: &Ctx, required: &[RequiredFlow], inactive: &[InactiveFlow]) 
                     continue;
                 }
                 let from_anywhere = is_anywhere(&m.src);
-                if !touches_unneeded(&m.dport) {
+                let flows = unneeded_for(m);
+                if flows.is_empty() {
                     continue;
                 }
                 facts.accept_rules.push(AcceptRule {
@@ -200,6 +248,7 @@ pub fn collect(ctx: &Ctx, required: &[RequiredFlow], inactive: &[InactiveFlow]) 
                         .filter(|d| !d.negated)
                         .map(|d| d.value.iter().map(|&(a, b)| [a, b]).collect()),
                     from_anywhere,
+                    unneeded: flows,
                 });
             }
         }

@@ -19,6 +19,15 @@ test('the examples are the fixtures, with their profiles', () => {
   assert.ok(examples.length >= 20, `only ${examples.length} examples`);
   for (const e of examples) {
     assert.ok(existsSync(path.join(ROOT, e.file.name)), e.file.name);
+    // Enforcement-layer fixtures: fixtures/layers/<format>/<stem>.<ext>, named <format>-<stem>,
+    // with the driver and profile their expectation file names.
+    const layer = e.file.name.match(/^fixtures\/layers\/([^/]+)\/(.+)\.(ya?ml|json|rules|xml)$/);
+    if (layer) {
+      assert.equal(e.name, `${layer[1]}-${layer[2]}`);
+      assert.ok(['trident', 'huawei-csi'].includes(e.driver), e.driver);
+      if (e.profile) assert.ok(existsSync(path.join(ROOT, e.profile.name)), e.profile.name);
+      continue;
+    }
     assert.match(e.file.name, new RegExp(`^fixtures/${e.driver}/${e.name}\\.ya?ml$`));
     if (e.profile) assert.equal(e.profile.name, e.file.name.replace(/\.ya?ml$/, '.portmatrix.yaml'));
   }

@@ -25,19 +25,6 @@ findings contains {
 	"loc": rule.loc,
 } if {
 	some rule in input.layer_facts.accept_rules
-	rule.ports
 	some unneeded in input.inactive_flows
-	ports.rule_touches(rule, unneeded.protocols, unneeded.port_ranges)
-	not needed(rule, unneeded)
-}
-
-# Some required flow uses the same protocol and port.
-needed(rule, unneeded) if {
-	some f in input.flows
-	some p in unneeded.protocols
-	p in f.protocols
-	some r in unneeded.port_ranges
-	some fr in f.port_ranges
-	r[0] <= fr[1]
-	fr[0] <= r[1]
+	unneeded.id == rule.unneeded[0]
 }

@@ -12,10 +12,20 @@ const EXIT_OK = 0;
 const EXIT_FINDINGS = 1;
 const EXIT_USAGE = 2;
 const EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
+// Host-firewall dumps in directories, read when their content is one (as the CLI does).
+const FIREWALL_EXTENSIONS = new Set(['.rules', '.v4', '.v6', '.iptables', '.ip6tables', '.xml', '.nft']);
+const looksLikeFirewall = (p) => {
+  try {
+    const head = fs.readFileSync(p, 'utf8').slice(0, 4096).replace(/^\uFEFF/, '');
+    return /^\s*(#[^\n]*\n\s*)*(\*(filter|nat|mangle|raw|security)\b|:[A-Z]+ (ACCEPT|DROP|-) \[|-A \S+ )/.test(head)
+      || /^\s*(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*<(zone|service)\b/.test(head);
+  } catch { return false; }
+};
 const SEVERITY = { info: 1, warning: 2, error: 3 };
 
 const USAGE = `usage:
-  portmatrix-wasm lint [OPTIONS] PATHS...   files, directories (*.yaml, *.yml, *.json), - for stdin
+  portmatrix-wasm lint [OPTIONS] PATHS...   files, directories (*.yaml, *.yml, *.json, firewall
+                                            dumps *.rules, *.v4, *.v6, *.xml), - for stdin
       -d, --driver D        driver to check (repeatable; default: the profile's, else detected)
       --profile FILE        profile (default: .portmatrix.yaml in the current directory)
       -f, --format F        human (default: text in the CLI's style) or json
@@ -104,6 +114,7 @@ function collect(paths) {
       const st = fs.lstatSync(p);
       if (st.isDirectory()) walk(p, out);
       else if (entry !== '.portmatrix.yaml' && EXTENSIONS.has(path.extname(entry))) out.push(p);
+      else if (FIREWALL_EXTENSIONS.has(path.extname(entry)) && looksLikeFirewall(p)) out.push(p);
     }
   };
   for (const arg of paths) {
