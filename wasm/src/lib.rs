@@ -51,15 +51,18 @@ export type FlowStatus = "allowed" | "blocked" | "partial" | "ungoverned";
 
 /** A rule that decided a flow's verdict, with where it is. */
 export interface Decision {
-  layer: string;
   file: string;
   line: number;
   column: number;
-  /** `namespace/name` of the NetworkPolicy. */
+  /** `namespace/name` of a NetworkPolicy, `Kind name` of another policy, `file chain` of a firewall. */
   policy: string;
-  direction: "ingress" | "egress";
-  /** `allow`: lets (part of) the flow through; `isolate`: isolates the pod and allows nothing more. */
-  effect: "allow" | "isolate";
+  direction: "ingress" | "egress" | "forward";
+  /** `allow`: lets (part of) the flow through; `deny`: a rule or chain policy drops it;
+   *  `isolate`: isolates the pod and allows nothing more. */
+  effect: "allow" | "deny" | "isolate";
+  /** The enforcement layer: `networkpolicy`, `calico`, `cilium`, `admin`, `baseline`, `iptables`,
+   *  `ip6tables`, `nftables`, `firewalld`, `calico-host`, `cilium-host`. */
+  layer: string;
 }
 
 /** One required flow of a selected driver, and its verdict. */
