@@ -1,7 +1,7 @@
 // The package's `bin` (portmatrix-wasm): the CLI's exit codes (0, 1, 2) and its JSON output.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -96,4 +96,29 @@ test('stdin, directories, matrix, rules and --version', () => {
   assert.equal(bin(['matrix', '--driver', 'trident', '--format', 'csv']).stdout, run(cli, ['matrix', '--driver', 'trident', '--format', 'csv']).stdout);
   assert.match(bin(['rules']).stdout, /^PM000 /);
   assert.equal(bin(['--version']).stdout.trim(), `portmatrix-wasm ${pm.version()}`);
+});
+
+test('--eval-timeout stops a runaway user policy (the wasm module has no clock of its own)', () => {
+  const dir = path.join(tmp, 'slow-policy');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir);
+  // About 10^12 steps: it would run for hours.
+  writeFileSync(path.join(dir, 'slow.rego'), [
+    'package slow', 'import rego.v1', '',
+    'deny contains "never" if {',
+    '\tn := count([[a, b] | some a in numbers.range(1, 1000000); some b in numbers.range(1, 1000000)])',
+    '\tn < 0', '}', '',
+  ].join('\n'));
+  const deny = examples.find((e) => e.name === 'trident-default-deny').file.name;
+  const started = Date.now();
+  // A hang (the limit not working) fails here: spawnSync kills the child after 60 s and throws.
+  const r = bin(['lint', '--driver', 'trident', '--eval-timeout', '2', '--policy', dir, deny], { timeout: 60000 });
+  const secs = (Date.now() - started) / 1000;
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /eval-timeout 2 s/);
+  assert.ok(secs < 30, `stopped after ${secs} s`);
+  // Without a slow policy the limit changes nothing.
+  const ok = bin(['lint', '--driver', 'trident', '--format', 'json', '--eval-timeout', '60', deny]);
+  assert.equal(ok.stdout, run(cli, ['lint', '--driver', 'trident', '--format', 'json', deny]).stdout);
+  assert.equal(ok.status, 1);
 });

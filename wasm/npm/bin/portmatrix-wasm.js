@@ -7,6 +7,7 @@
 const fs = require('fs');
 const path = require('path');
 const pm = require('..');
+const { Worker, MessageChannel, receiveMessageOnPort } = require('worker_threads');
 
 const EXIT_OK = 0;
 const EXIT_FINDINGS = 1;
@@ -35,6 +36,7 @@ const USAGE = `usage:
       --data FILE           JSON or YAML merged into the Rego data (repeatable)
       --matrix FILE         a communication matrix of your own (repeatable)
       --report-unused-ignores
+      --eval-timeout SECS   stop the run (exit 2) when evaluation takes longer (default: no limit)
   portmatrix-wasm matrix --driver D [--format table|markdown|json|csv]
   portmatrix-wasm rules [ID]
   portmatrix-wasm --version
@@ -210,11 +212,49 @@ function renderText(report, sources, { color, quiet }) {
   return out;
 }
 
+/**
+ * Lints in a worker thread and stops it after `seconds` (the CLI's --eval-timeout). regorus's
+ * execution timer needs a clock that wasm32 does not have, so the limit on a user policy's
+ * evaluation is enforced from outside: the worker is terminated, the run exits 2.
+ */
+function lintBounded(request, seconds) {
+  if (!seconds) return pm.lint(request);
+  const done = new Int32Array(new SharedArrayBuffer(4));
+  const { port1, port2 } = new MessageChannel();
+  const worker = new Worker(`
+    const { workerData } = require('worker_threads');
+    const pm = require(workerData.pkg);
+    let out;
+    try { out = { report: pm.lint(workerData.request) }; }
+    catch (e) { out = { error: { name: e.name, message: e.message } }; }
+    workerData.port.postMessage(out);
+    Atomics.store(workerData.done, 0, 1);
+    Atomics.notify(workerData.done, 0);
+  `, { eval: true, workerData: { pkg: path.join(__dirname, '..'), request, done, port: port2 }, transferList: [port2] });
+  const waited = Atomics.wait(done, 0, 0, seconds * 1000);
+  if (waited === 'timed-out') {
+    worker.terminate();
+    throw new Usage(`evaluation stopped after --eval-timeout ${seconds} s; a policy is too expensive (check your --policy rules, or raise the limit)`);
+  }
+  const msg = receiveMessageOnPort(port1);
+  worker.terminate();
+  const out = msg && msg.message;
+  if (!out) throw new Error('the lint worker ended without an answer');
+  if (out.error) {
+    const e = new Error(out.error.message);
+    e.name = out.error.name;
+    throw e;
+  }
+  return out.report;
+}
+
 function lint(args) {
   const o = parseArgs(args, {
     driver: 'list', profile: 'value', format: 'value', 'fail-on': 'value', quiet: 'flag',
-    policy: 'list', data: 'list', matrix: 'list', 'report-unused-ignores': 'flag',
+    policy: 'list', data: 'list', matrix: 'list', 'report-unused-ignores': 'flag', 'eval-timeout': 'value',
   }, { '-d': 'driver', '-f': 'format', '-q': 'quiet' });
+  const evalTimeout = o['eval-timeout'] === undefined ? 0 : Number(o['eval-timeout']);
+  if (!Number.isFinite(evalTimeout) || evalTimeout < 0) throw new Usage(`--eval-timeout takes seconds, not \`${o['eval-timeout']}\``);
   const format = o.format || 'human';
   if (!['human', 'json'].includes(format)) throw new Usage(`unknown format \`${format}\` (portmatrix-wasm has human and json)`);
   const failOn = o['fail-on'] || 'error';
@@ -236,10 +276,10 @@ function lint(args) {
 
   let report;
   if (format === 'json') {
-    report = withReadErrors(pm.lint(request), errors);
+    report = withReadErrors(lintBounded(request, evalTimeout), errors);
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } else {
-    report = withReadErrors(pm.lint(request), errors);
+    report = withReadErrors(lintBounded(request, evalTimeout), errors);
     const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
     const sources = [...request.files, ...(request.profile ? [request.profile] : [])];
     process.stdout.write(renderText(report, sources, { color, quiet: o.quiet }));
