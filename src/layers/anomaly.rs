@@ -614,6 +614,18 @@ fn sweep(
     }
 }
 
+/// Rules every firewall starts with, which never decide a new connection between hosts:
+/// loopback (`-i lo`), and conntrack states without NEW (`ESTABLISHED,RELATED`, `INVALID`).
+/// Comparing them with the rest would only report that they overlap everything.
+fn housekeeping(m: &FwMatch) -> bool {
+    let lo = |i: &Option<Neg<String>>| i.as_ref().is_some_and(|i| !i.negated && i.value == "lo");
+    let not_new = m
+        .ct_state
+        .as_ref()
+        .is_some_and(|c| !c.negated && !c.value.contains(&CtState::New));
+    lo(&m.iif) || lo(&m.oif) || not_new
+}
+
 /// Anomalies in every chain of a host firewall.
 pub fn firewall(fw: &Firewall) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -621,7 +633,7 @@ pub fn firewall(fw: &Firewall) -> Vec<Finding> {
         let items: Vec<Item> = chain
             .rules
             .iter()
-            .filter(|r| r.partial.is_none())
+            .filter(|r| r.partial.is_none() && !housekeeping(&r.matches))
             .filter_map(|r| {
                 Some(Item {
                     shape: Shape::of(&r.matches),
@@ -827,6 +839,28 @@ mod tests {
         ]));
         // Rule 2 is shadowed by rule 1; rule 1 is not redundant (rule 2 sits in between).
         assert_eq!(rules_of(&f), vec![("PM501".into(), 2)]);
+    }
+
+    #[test]
+    fn loopback_and_established_rules_are_not_compared() {
+        let mut lo = rule(1, None, None, FwAction::Accept);
+        lo.matches.protocol = None;
+        lo.matches.iif = Some(Neg::is("lo".to_string()));
+        let mut established = rule(2, None, None, FwAction::Accept);
+        established.matches.protocol = None;
+        established.matches.ct_state = Some(Neg::is(vec![CtState::Established, CtState::Related]));
+        let f = firewall(&fw(vec![
+            lo,
+            established,
+            rule(3, Some("10.0.0.0/8"), Some((22, 22)), FwAction::Drop),
+        ]));
+        assert_eq!(rules_of(&f), vec![]);
+        // The same broad ACCEPT without the loopback condition does shadow the DROP.
+        let f = firewall(&fw(vec![
+            rule(1, None, None, FwAction::Accept),
+            rule(3, Some("10.0.0.0/8"), Some((22, 22)), FwAction::Drop),
+        ]));
+        assert_eq!(rules_of(&f), vec![("PM501".into(), 3)]);
     }
 
     #[test]

@@ -157,10 +157,15 @@ pub fn collect(ctx: &Ctx, required: &[RequiredFlow], inactive: &[InactiveFlow]) 
     // either direction, opens a driver port the profile does not need (NFSv3's rpcbind on a
     // node that mounts NFSv4 only). Ports some required flow uses are left out.
     let mut unneeded: Vec<(String, u16, u16, String)> = Vec::new();
-    for f in inactive
-        .iter()
-        .filter(|f| host_roles.contains(f.to.as_str()) || host_roles.contains(f.from.as_str()))
-    {
+    // Rows whose other end is a cluster service (DNS, the API, the kubelet, Prometheus) are
+    // left out: a host opens those ports for its own reasons, not for the driver.
+    let generic =
+        |role: &str| matches!(role, "cluster-dns" | "apiserver" | "kubelet" | "prometheus");
+    for f in inactive.iter().filter(|f| {
+        (host_roles.contains(f.to.as_str()) || host_roles.contains(f.from.as_str()))
+            && !generic(&f.to)
+            && !generic(&f.from)
+    }) {
         for r in &f.port_ranges {
             if r[1] - r[0] >= 16 {
                 continue;
