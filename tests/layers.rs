@@ -255,3 +255,32 @@ fn same_intent_same_verdicts() {
     }
     assert!(compared >= 2, "only {compared} same-intent pairs found");
 }
+
+/// `portmatrix.io/ignore` on a Cilium object suppresses the findings located in it, as on a
+/// NetworkPolicy.
+#[test]
+fn ignore_annotation_on_a_layer_object() {
+    let path = "fixtures/layers/cilium/trident-world-entity-on-driver-port.yaml";
+    let original = read(path);
+    let lint_text = |text: String| {
+        let request = LintRequest {
+            files: vec![SourceFile::new(path, text)],
+            drivers: vec!["trident".into()],
+            ..Default::default()
+        };
+        portmatrix::lint(&request).unwrap()
+    };
+    let pm211 = |r: &Report| {
+        r.findings
+            .iter()
+            .find(|f| f.rule == "PM211")
+            .map(|f| f.suppressed.is_some())
+    };
+    assert_eq!(pm211(&lint_text(original.text.clone())), Some(false));
+    let annotated = original.text.replace(
+        "  namespace: trident\n",
+        "  namespace: trident\n  annotations:\n    portmatrix.io/ignore: \"PM211 partner monitoring, ticket NET-7\"\n",
+    );
+    assert_ne!(annotated, original.text);
+    assert_eq!(pm211(&lint_text(annotated)), Some(true));
+}

@@ -146,12 +146,15 @@ fn read_object(
             }
         }),
         (g, k) if super::calico::handles(g, k) => {
+            layer_ignore(node, model);
             super::calico::read(node, api_version, k, &mut model.layers, findings)
         }
         (g, k) if super::cilium::handles(g, k) => {
+            layer_ignore(node, model);
             super::cilium::read(node, api_version, k, &mut model.layers, findings)
         }
         (g, k) if super::anp::handles(g, k) => {
+            layer_ignore(node, model);
             super::anp::read(node, api_version, k, &mut model.layers, findings)
         }
         (g, k)
@@ -194,6 +197,33 @@ pub fn metadata_name(node: &Node) -> Option<String> {
 }
 
 /// Where the `portmatrix.io/ignore` annotation's value is written.
+/// The `portmatrix.io/ignore` annotation of a Calico, Cilium or AdminNetworkPolicy object: it
+/// suppresses findings located in the object, as on a NetworkPolicy.
+fn layer_ignore(node: &Node, model: &mut Model) {
+    let Some(value) = node
+        .get("metadata")
+        .and_then(|m| m.get("annotations"))
+        .and_then(|a| a.get(IGNORE_ANNOTATION))
+    else {
+        return;
+    };
+    let Some(text) = value.as_str() else {
+        return;
+    };
+    let meta = node.get("metadata");
+    let name = metadata_name(node).unwrap_or_default();
+    let object = match meta.and_then(|m| m.get("namespace")).and_then(Node::as_str) {
+        Some(ns) => format!("{ns}/{name}"),
+        None => name,
+    };
+    model.ignore_annotations.push(IgnoreAnnotation {
+        object,
+        text: text.to_string(),
+        loc: value.loc.clone(),
+        span: node.loc.clone(),
+    });
+}
+
 fn ignore_loc(node: &Node) -> Option<Loc> {
     node.get("metadata")?
         .get("annotations")?
