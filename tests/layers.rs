@@ -284,3 +284,36 @@ fn ignore_annotation_on_a_layer_object() {
     assert_ne!(annotated, original.text);
     assert_eq!(pm211(&lint_text(annotated)), Some(true));
 }
+
+/// A `# portmatrix:ignore` comment above a rule of an iptables-save dump suppresses the finding
+/// located on that rule (iptables-restore reads `#` lines as comments).
+#[test]
+fn ignore_comment_in_a_firewall_dump() {
+    let path = "fixtures/layers/iptables/huawei-csi-webhook-open-to-world.rules";
+    let original = read(path);
+    let lint_text = |text: String| {
+        let request = LintRequest {
+            files: vec![SourceFile::new(path, text)],
+            drivers: vec!["huawei-csi".into()],
+            ..Default::default()
+        };
+        portmatrix::lint(&request).unwrap()
+    };
+    let pm207 = |r: &Report| -> Vec<(u32, bool)> {
+        r.findings
+            .iter()
+            .filter(|f| f.rule == "PM207")
+            .map(|f| (f.loc.as_ref().unwrap().line, f.suppressed.is_some()))
+            .collect()
+    };
+    let before = pm207(&lint_text(original.text.clone()));
+    assert!(before.iter().any(|&(_, s)| !s), "{before:?}");
+    let (line, _) = before[0];
+    let mut lines: Vec<&str> = original.text.lines().collect();
+    lines.insert(
+        line as usize - 1,
+        "# portmatrix:ignore PM207 lab cluster, no external route",
+    );
+    let after = pm207(&lint_text(lines.join("\n") + "\n"));
+    assert!(after.contains(&(line + 1, true)), "{after:?}");
+}
