@@ -84,6 +84,10 @@ fn git(dir: &Path) -> Command {
 /// The venv's python with pre-commit installed; built once, then reused. It is built under a
 /// temporary name and renamed when complete, so an interrupted run leaves no half venv.
 fn pre_commit_python() -> PathBuf {
+    // The tests of this file run in parallel threads of one process: one builds the venv, the
+    // others wait for it (the temporary name below is per process, not per thread).
+    static BUILDING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = BUILDING.lock().unwrap_or_else(|e| e.into_inner());
     let tools = target_dir().join("test-tools");
     let venv = tools.join(format!("pre-commit-{PRE_COMMIT}"));
     let python = venv.join("bin").join("python");
