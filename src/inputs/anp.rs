@@ -7,7 +7,7 @@
 //! written order, which is their precedence inside a policy; `order` carries the priority.
 
 use crate::finding::Finding;
-use crate::inputs::k8s::{read_selector, type_error};
+use crate::inputs::k8s::{opt_map, opt_seq, opt_str, read_selector, type_error, unknown_keys};
 use crate::layers::{
     EndpointMatch, Engine, LAction, LRule, LayerPolicy, Layers, Neg, Note, PortItem, SelExpr,
     Subject,
@@ -743,7 +743,7 @@ fn port_value(n: &Node, key: &str) -> R<u16> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Small readers (the k8s adapter's are private to it).
+// Small helpers (the optional-field readers are the k8s adapter's).
 // ---------------------------------------------------------------------------------------------
 
 fn err(message: impl Into<String>, help: impl Into<String>, loc: Loc) -> Box<Finding> {
@@ -762,46 +762,6 @@ fn describe(node: &Node) -> String {
         Value::Str(s) => format!("`{s}`"),
         Value::Int(i) => format!("`{i}`"),
         _ => node.type_name().to_string(),
-    }
-}
-
-fn unknown_keys<'a>(node: &'a Node, known: &'a [&str]) -> impl Iterator<Item = String> + 'a {
-    node.as_map()
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|(k, _)| k.as_str())
-        .filter(|k| !known.contains(k))
-        .map(str::to_string)
-}
-
-fn opt_map<'a>(node: &'a Node, key: &str) -> R<Option<&'a Node>> {
-    match node.get(key) {
-        None => Ok(None),
-        Some(n) if n.is_null() => Ok(None),
-        Some(n) if n.as_map().is_some() => Ok(Some(n)),
-        Some(n) => Err(type_error(n, key, "a mapping")),
-    }
-}
-
-fn opt_seq<'a>(node: &'a Node, key: &str) -> R<Option<&'a [Node]>> {
-    match node.get(key) {
-        None => Ok(None),
-        Some(n) if n.is_null() => Ok(None),
-        Some(n) => n
-            .as_seq()
-            .map(Some)
-            .ok_or_else(|| type_error(n, key, "a list")),
-    }
-}
-
-fn opt_str<'a>(node: &'a Node, key: &str) -> R<Option<&'a str>> {
-    match node.get(key) {
-        None => Ok(None),
-        Some(n) if n.is_null() => Ok(None),
-        Some(n) => n
-            .as_str()
-            .map(Some)
-            .ok_or_else(|| type_error(n, key, "a string")),
     }
 }
 

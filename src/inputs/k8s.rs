@@ -242,7 +242,10 @@ fn object_loc(node: &Node) -> Loc {
         .unwrap_or_else(|| node.loc.clone())
 }
 
-fn opt_map<'a>(node: &'a Node, key: &str) -> R<Option<&'a Node>> {
+// Optional fields of an object: absent or `null` is `None`; the wrong type is a located error.
+// Shared with the Cilium and AdminNetworkPolicy adapters.
+
+pub fn opt_map<'a>(node: &'a Node, key: &str) -> R<Option<&'a Node>> {
     match node.get(key) {
         None => Ok(None),
         Some(n) if n.is_null() => Ok(None),
@@ -251,7 +254,7 @@ fn opt_map<'a>(node: &'a Node, key: &str) -> R<Option<&'a Node>> {
     }
 }
 
-fn opt_seq<'a>(node: &'a Node, key: &str) -> R<Option<&'a [Node]>> {
+pub fn opt_seq<'a>(node: &'a Node, key: &str) -> R<Option<&'a [Node]>> {
     match node.get(key) {
         None => Ok(None),
         Some(n) if n.is_null() => Ok(None),
@@ -262,7 +265,7 @@ fn opt_seq<'a>(node: &'a Node, key: &str) -> R<Option<&'a [Node]>> {
     }
 }
 
-fn opt_str<'a>(node: &'a Node, key: &str) -> R<Option<&'a str>> {
+pub fn opt_str<'a>(node: &'a Node, key: &str) -> R<Option<&'a str>> {
     match node.get(key) {
         None => Ok(None),
         Some(n) if n.is_null() => Ok(None),
@@ -273,7 +276,7 @@ fn opt_str<'a>(node: &'a Node, key: &str) -> R<Option<&'a str>> {
     }
 }
 
-fn opt_bool(node: &Node, key: &str) -> R<Option<bool>> {
+pub fn opt_bool(node: &Node, key: &str) -> R<Option<bool>> {
     match node.get(key) {
         None => Ok(None),
         Some(n) if n.is_null() => Ok(None),
@@ -282,6 +285,16 @@ fn opt_bool(node: &Node, key: &str) -> R<Option<bool>> {
             .map(Some)
             .ok_or_else(|| type_error(n, key, "true or false")),
     }
+}
+
+/// The keys of a mapping that are not in `known`, for "not modelled" notes.
+pub fn unknown_keys<'a>(node: &'a Node, known: &'a [&str]) -> impl Iterator<Item = String> + 'a {
+    node.as_map()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|(k, _)| k.as_str())
+        .filter(|k| !known.contains(k))
+        .map(str::to_string)
 }
 
 /// Reads a string-to-string map such as `labels` or `matchLabels`.
