@@ -98,6 +98,57 @@ pub fn parse_streaming(
 }
 
 impl Parser<'_> {
+    /// A key and its colon: `"name" :`, leaving the position at the value.
+    fn key(&mut self) -> Result<Node, YamlError> {
+        self.skip_ws();
+        if self.bytes.get(self.pos) != Some(&b'"') {
+            return Err(self.error("expected a string key"));
+        }
+        let start = self.here();
+        let key = self.string()?;
+        let key = Node {
+            value: Value::Str(key),
+            loc: self.loc(&start),
+        };
+        self.skip_ws();
+        if self.bytes.get(self.pos) != Some(&b':') {
+            return Err(self.error("expected `:` after the key"));
+        }
+        self.bump(1);
+        self.skip_ws();
+        Ok(key)
+    }
+
+    /// After an entry: `,` (another follows: `false`) or the closing bracket (`true`).
+    fn next_or_end(&mut self, close: u8) -> Result<bool, YamlError> {
+        self.skip_ws();
+        match self.bytes.get(self.pos) {
+            Some(b',') => {
+                self.bump(1);
+                Ok(false)
+            }
+            Some(&b) if b == close => {
+                self.bump(1);
+                Ok(true)
+            }
+            _ => Err(self.error(if close == b'}' {
+                "expected `,` or `}`"
+            } else {
+                "expected `,` or `]`"
+            })),
+        }
+    }
+
+    /// An empty `{}` or `[]` after the opening bracket.
+    fn empty(&mut self, close: u8) -> bool {
+        self.skip_ws();
+        if self.bytes.get(self.pos) == Some(&close) {
+            self.bump(1);
+            return true;
+        }
+        false
+    }
+
     fn here(&self) -> Pos {
         Pos {
             offset: self.pos,
@@ -291,28 +342,11 @@ impl Parser<'_> {
         self.bump(1);
         let mut entries: Vec<(Node, Node)> = Vec::new();
         let mut seen: Option<std::collections::HashSet<String>> = None;
-        self.skip_ws();
-        if self.bytes.get(self.pos) == Some(&b'}') {
-            self.bump(1);
+        if self.empty(b'}') {
             return Ok(Value::Map(entries));
         }
         loop {
-            self.skip_ws();
-            if self.bytes.get(self.pos) != Some(&b'"') {
-                return Err(self.error("expected a string key"));
-            }
-            let start = self.here();
-            let key = self.string()?;
-            let key = Node {
-                value: Value::Str(key),
-                loc: self.loc(&start),
-            };
-            self.skip_ws();
-            if self.bytes.get(self.pos) != Some(&b':') {
-                return Err(self.error("expected `:` after the key"));
-            }
-            self.bump(1);
-            self.skip_ws();
+            let key = self.key()?;
             let value = self.value(depth + 1)?;
             let name = key.as_str().unwrap_or_default();
             let repeated = if entries.len() < 16 {
@@ -338,14 +372,8 @@ impl Parser<'_> {
                 seen.insert(name.to_string());
             }
             entries.push((key, value));
-            self.skip_ws();
-            match self.bytes.get(self.pos) {
-                Some(b',') => self.bump(1),
-                Some(b'}') => {
-                    self.bump(1);
-                    return Ok(Value::Map(entries));
-                }
-                _ => return Err(self.error("expected `,` or `}`")),
+            if self.next_or_end(b'}')? {
+                return Ok(Value::Map(entries));
             }
         }
     }
@@ -359,28 +387,11 @@ impl Parser<'_> {
     ) -> Result<Value, YamlError> {
         self.bump(1);
         let mut entries: Vec<(Node, Node)> = Vec::new();
-        self.skip_ws();
-        if self.bytes.get(self.pos) == Some(&b'}') {
-            self.bump(1);
+        if self.empty(b'}') {
             return Ok(Value::Map(entries));
         }
         loop {
-            self.skip_ws();
-            if self.bytes.get(self.pos) != Some(&b'"') {
-                return Err(self.error("expected a string key"));
-            }
-            let start = self.here();
-            let key = self.string()?;
-            let key = Node {
-                value: Value::Str(key),
-                loc: self.loc(&start),
-            };
-            self.skip_ws();
-            if self.bytes.get(self.pos) != Some(&b':') {
-                return Err(self.error("expected `:` after the key"));
-            }
-            self.bump(1);
-            self.skip_ws();
+            let key = self.key()?;
             let value = if key.as_str() == Some(list_key) && self.bytes.get(self.pos) == Some(&b'[')
             {
                 let start = self.here();
@@ -400,14 +411,8 @@ impl Parser<'_> {
                 });
             }
             entries.push((key, value));
-            self.skip_ws();
-            match self.bytes.get(self.pos) {
-                Some(b',') => self.bump(1),
-                Some(b'}') => {
-                    self.bump(1);
-                    return Ok(Value::Map(entries));
-                }
-                _ => return Err(self.error("expected `,` or `}`")),
+            if self.next_or_end(b'}')? {
+                return Ok(Value::Map(entries));
             }
         }
     }
@@ -418,9 +423,7 @@ impl Parser<'_> {
         each: &mut dyn FnMut(Node),
     ) -> Result<(), YamlError> {
         self.bump(1);
-        self.skip_ws();
-        if self.bytes.get(self.pos) == Some(&b']') {
-            self.bump(1);
+        if self.empty(b']') {
             return Ok(());
         }
         loop {
@@ -430,14 +433,8 @@ impl Parser<'_> {
             } else {
                 self.skip_value(2)?;
             }
-            self.skip_ws();
-            match self.bytes.get(self.pos) {
-                Some(b',') => self.bump(1),
-                Some(b']') => {
-                    self.bump(1);
-                    return Ok(());
-                }
-                _ => return Err(self.error("expected `,` or `]`")),
+            if self.next_or_end(b']')? {
+                return Ok(());
             }
         }
     }
@@ -468,53 +465,27 @@ impl Parser<'_> {
         match self.bytes.get(self.pos) {
             Some(b'{') => {
                 self.bump(1);
-                self.skip_ws();
-                if self.bytes.get(self.pos) == Some(&b'}') {
-                    self.bump(1);
+                if self.empty(b'}') {
                     return Ok(());
                 }
                 loop {
-                    self.skip_ws();
-                    if self.bytes.get(self.pos) != Some(&b'"') {
-                        return Err(self.error("expected a string key"));
-                    }
-                    self.string()?;
-                    self.skip_ws();
-                    if self.bytes.get(self.pos) != Some(&b':') {
-                        return Err(self.error("expected `:` after the key"));
-                    }
-                    self.bump(1);
-                    self.skip_ws();
+                    self.key()?;
                     self.skip_value(depth + 1)?;
-                    self.skip_ws();
-                    match self.bytes.get(self.pos) {
-                        Some(b',') => self.bump(1),
-                        Some(b'}') => {
-                            self.bump(1);
-                            return Ok(());
-                        }
-                        _ => return Err(self.error("expected `,` or `}`")),
+                    if self.next_or_end(b'}')? {
+                        return Ok(());
                     }
                 }
             }
             Some(b'[') => {
                 self.bump(1);
-                self.skip_ws();
-                if self.bytes.get(self.pos) == Some(&b']') {
-                    self.bump(1);
+                if self.empty(b']') {
                     return Ok(());
                 }
                 loop {
                     self.skip_ws();
                     self.skip_value(depth + 1)?;
-                    self.skip_ws();
-                    match self.bytes.get(self.pos) {
-                        Some(b',') => self.bump(1),
-                        Some(b']') => {
-                            self.bump(1);
-                            return Ok(());
-                        }
-                        _ => return Err(self.error("expected `,` or `]`")),
+                    if self.next_or_end(b']')? {
+                        return Ok(());
                     }
                 }
             }
@@ -525,22 +496,14 @@ impl Parser<'_> {
     fn array(&mut self, depth: usize) -> Result<Value, YamlError> {
         self.bump(1);
         let mut items = Vec::new();
-        self.skip_ws();
-        if self.bytes.get(self.pos) == Some(&b']') {
-            self.bump(1);
+        if self.empty(b']') {
             return Ok(Value::Seq(items));
         }
         loop {
             self.skip_ws();
             items.push(self.value(depth + 1)?);
-            self.skip_ws();
-            match self.bytes.get(self.pos) {
-                Some(b',') => self.bump(1),
-                Some(b']') => {
-                    self.bump(1);
-                    return Ok(Value::Seq(items));
-                }
-                _ => return Err(self.error("expected `,` or `]`")),
+            if self.next_or_end(b']')? {
+                return Ok(Value::Seq(items));
             }
         }
     }
