@@ -31,20 +31,7 @@ struct Parser<'a> {
 /// Parses one JSON document (a leading BOM and surrounding whitespace allowed); the warnings are
 /// repeated keys.
 pub fn parse(file: &str, text: &str, limits: &Limits) -> Result<(Node, Vec<YamlError>), YamlError> {
-    let mut p = Parser {
-        text,
-        bytes: text.as_bytes(),
-        file: Arc::from(file),
-        pos: 0,
-        line: 1,
-        column: 1,
-        max_depth: limits.max_depth,
-        warnings: Vec::new(),
-    };
-    if text.starts_with('\u{feff}') {
-        p.pos = 3;
-    }
-    p.skip_ws();
+    let mut p = Parser::new(file, text, limits);
     let root = p.value(0)?;
     p.skip_ws();
     if p.pos < p.bytes.len() {
@@ -66,20 +53,7 @@ pub fn parse_streaming(
     build: &dyn Fn(&str) -> bool,
     each: &mut dyn FnMut(Node),
 ) -> Result<(Node, Vec<YamlError>), YamlError> {
-    let mut p = Parser {
-        text,
-        bytes: text.as_bytes(),
-        file: Arc::from(file),
-        pos: 0,
-        line: 1,
-        column: 1,
-        max_depth: limits.max_depth,
-        warnings: Vec::new(),
-    };
-    if text.starts_with('\u{feff}') {
-        p.pos = 3;
-    }
-    p.skip_ws();
+    let mut p = Parser::new(file, text, limits);
     let root = if p.bytes.get(p.pos) == Some(&b'{') {
         let start = p.here();
         let value = p.object_streaming(list_key, build, each)?;
@@ -97,7 +71,23 @@ pub fn parse_streaming(
     Ok((root, p.warnings))
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
+    /// At the start of `text`, past a BOM and leading whitespace.
+    fn new(file: &str, text: &'a str, limits: &Limits) -> Parser<'a> {
+        let mut p = Parser {
+            text,
+            bytes: text.as_bytes(),
+            file: Arc::from(file),
+            pos: if text.starts_with('\u{feff}') { 3 } else { 0 },
+            line: 1,
+            column: 1,
+            max_depth: limits.max_depth,
+            warnings: Vec::new(),
+        };
+        p.skip_ws();
+        p
+    }
+
     /// A key and its colon: `"name" :`, leaving the position at the value.
     fn key(&mut self) -> Result<Node, YamlError> {
         self.skip_ws();

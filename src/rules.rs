@@ -108,6 +108,26 @@ fn rust_rule(id: &str, title: &str, description: &str, remediation: &str) -> Rul
     }
 }
 
+/// A Rust-implemented rule's metadata (the bundle's come from `# METADATA`).
+fn meta(
+    id: &str,
+    severity: Severity,
+    title: &str,
+    description: &str,
+    remediation: &str,
+    file: &str,
+) -> RuleMeta {
+    RuleMeta {
+        id: id.to_string(),
+        title: title.to_string(),
+        severity,
+        description: description.to_string(),
+        remediation: remediation.to_string(),
+        related_resources: vec![],
+        file: file.to_string(),
+    }
+}
+
 fn anomaly_rule(
     id: &str,
     severity: Severity,
@@ -116,13 +136,15 @@ fn anomaly_rule(
     remediation: &str,
 ) -> RuleMeta {
     RuleMeta {
-        id: id.to_string(),
-        title: title.to_string(),
-        severity,
-        description: description.to_string(),
-        remediation: remediation.to_string(),
         related_resources: vec!["https://doi.org/10.1109/INFCOM.2004.1354680".to_string()],
-        file: "src/layers/anomaly.rs".to_string(),
+        ..meta(
+            id,
+            severity,
+            title,
+            description,
+            remediation,
+            "src/layers/anomaly.rs",
+        )
     }
 }
 
@@ -196,15 +218,14 @@ fn suppression_rule(
     description: &str,
     remediation: &str,
 ) -> RuleMeta {
-    RuleMeta {
-        id: id.to_string(),
-        title: title.to_string(),
+    meta(
+        id,
         severity,
-        description: description.to_string(),
-        remediation: remediation.to_string(),
-        related_resources: vec![],
-        file: "src/suppress.rs".to_string(),
-    }
+        title,
+        description,
+        remediation,
+        "src/suppress.rs",
+    )
 }
 
 /// The suppressions' own rules (see `src/suppress.rs`).

@@ -912,23 +912,17 @@ fn calico_dir(
                     match rule.action {
                         LAction::Log => continue,
                         LAction::Pass => continue 'tiers,
-                        LAction::Allow => {
+                        LAction::Allow | LAction::Deny => {
                             acc.partial(pol, Some(rule), extra);
-                            let list = if after_np {
-                                &mut out.allow
-                            } else {
-                                &mut out.pre
+                            // After NetworkPolicy's order, allows add up with its allows and
+                            // denies apply only where nothing allowed.
+                            let (effect, list) = match (rule.action, after_np) {
+                                (LAction::Allow, true) => ("allow", &mut out.allow),
+                                (LAction::Allow, false) => ("allow", &mut out.pre),
+                                (_, true) => ("deny", &mut out.post),
+                                (_, false) => ("deny", &mut out.pre),
                             };
-                            push(list, "calico", policy_label(pol), "allow", &rule.loc, i);
-                        }
-                        LAction::Deny => {
-                            acc.partial(pol, Some(rule), extra);
-                            let list = if after_np {
-                                &mut out.post
-                            } else {
-                                &mut out.pre
-                            };
-                            push(list, "calico", policy_label(pol), "deny", &rule.loc, i);
+                            push(list, "calico", policy_label(pol), effect, &rule.loc, i);
                         }
                     }
                     break 'tiers;
