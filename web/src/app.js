@@ -210,15 +210,16 @@ function closeFile(index) {
 }
 
 function renderResults() {
-  renderSummary(els.summary, report);
+  const handlers = { onJump: jumpTo, onShow: showLine, onFlow: showFlow };
+  renderSummary(els.summary, report, handlers);
   const message = [notice, usageError ? `${usageError.replace(/pass --driver \(([^)]*)\)/, 'pick a driver above ($1)')}.`.replace(/\.\.$/, '.') : '']
     .filter(Boolean).join(' ');
   notice = '';
   els.usage.hidden = !message;
   els.usage.textContent = message;
-  const handlers = { onJump: jumpTo, onShow: showLine, onFlow: showFlow };
   renderFindings(els.findings, report, ruleDocs, handlers);
   renderFlows(els.flows, report, handlers);
+  els.flowsUnknown.hidden = !report?.summary.input_errors;
   $('#findings-title').textContent = report ? `Findings (${report.findings.length})` : 'Findings';
   $('#flows-title').textContent = report ? `Flows the driver needs (${report.flows.length})` : 'Flows the driver needs';
 }
@@ -435,7 +436,7 @@ async function main() {
     status: '#status', input: '#editor-input', pre: '#highlight', gutter: '#gutter', editorBox: '#editor',
     tabs: '#file-tabs', summary: '#summary', usage: '#usage-error', findings: '#findings', flows: '#flows tbody',
     driverPicker: '#driver-picker', protocols: '#protocols', examples: '#example-list', exampleNote: '#example-note',
-    openFiles: '#open-files', picker: '#file-picker', drop: '#drop-overlay',
+    flowsUnknown: '#flows-unknown', openFiles: '#open-files', picker: '#file-picker', drop: '#drop-overlay',
   })) els[key] = $(sel);
 
   await init();

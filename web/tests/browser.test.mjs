@@ -269,6 +269,66 @@ test('protocol toggles write the profile; the driver picker selects the matrix',
   await page.close();
 });
 
+// A policy whose YAML breaks mid-edit (an unclosed flow mapping): the file cannot be read, so
+// nothing can be said about the flows, whatever the rest of the report shows.
+const HALF_TYPED = `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: half-typed
+  namespace: trident
+spec:
+  podSelector: {
+  policyTypes: [Ingress]
+`;
+
+/** Pastes `text` over the editor's content (as a user does with Ctrl+A, Ctrl+V). */
+async function paste(page, text) {
+  await page.focus('#editor-input');
+  await page.keyboard.press('Control+A');
+  await page.evaluate((t) => navigator.clipboard.writeText(t), text);
+  await page.keyboard.press('Control+V');
+  assert.equal(await page.inputValue('#editor-input'), text);
+}
+
+test('an input error makes the headline say the result is unknown, with the located error first', async () => {
+  for (const scheme of ['light', 'dark']) {
+    const page = await newPage();
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.goto(server.url);
+    await linted(page);
+    await page.click('#clear');
+    await paste(page, HALF_TYPED);
+    await page.locator('#findings .finding[data-rule="PM000"]').waitFor();
+    const summary = await page.textContent('#summary');
+    assert.ok(!/[✓✔]/.test(summary), `no tick with an input error: ${summary}`);
+    // The first thing said: the result is unknown, and why.
+    assert.equal(await page.evaluate(() => document.querySelector('#summary').firstElementChild.id), 'verdict');
+    assert.match(await page.textContent('#verdict'), /^!?Result unknown: 1 input error, so part of the input was not read\.$/);
+    // Then where: the located error, before anything about the flows.
+    const error = page.locator('#summary .input-errors li').first();
+    assert.match(await error.textContent(), /^manifest\.yaml:8:3 invalid YAML: .+/);
+    const at = (needle) => summary.indexOf(needle);
+    assert.ok(at('manifest.yaml:8:3') >= 0 && at('manifest.yaml:8:3') < at('flows trident needs'), summary);
+    assert.match(summary, /Fix it for a verdict\. In what was read, none of the 14 flows trident needs is blocked/);
+    // The flow table says its statuses cover only what was read.
+    assert.equal(await page.isVisible('#flows-unknown'), true);
+    // The location is a link: it puts the caret on the error.
+    await error.locator('button').click();
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'editor-input');
+    assert.equal(await page.evaluate(() => {
+      const t = document.activeElement;
+      return t.value.slice(0, t.selectionStart).split('\n').length;
+    }), 8);
+    await shot(page, scheme === 'light' ? 'input-error' : 'input-error-dark');
+    // Fixing the YAML gives a verdict again.
+    await paste(page, HALF_TYPED.replace('podSelector: {', 'podSelector: {}'));
+    await page.waitForFunction(() => !document.querySelector('#verdict').textContent.includes('unknown'));
+    assert.match(await page.textContent('#verdict'), /^✗ \d+ blocked of the 14 flows trident needs\.$/);
+    assert.equal(await page.isVisible('#flows-unknown'), false);
+    await page.close();
+  }
+});
+
 test('dark mode and a narrower laptop screen', async () => {
   const page = await newPage();
   await page.emulateMedia({ colorScheme: 'dark' });
