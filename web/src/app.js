@@ -142,7 +142,10 @@ function renderEditor() {
   const doc = activeDoc();
   const marks = editor.marksFor(report ? report.findings : [], doc.name);
   editor.render({ pre: els.pre, gutter: els.gutter, textarea: els.input }, doc.text, marks, focusLine);
+  editor.fitLenses(editorParts());
 }
+
+const editorParts = () => ({ pre: els.pre, gutter: els.gutter, box: els.editorBox, textarea: els.input });
 
 function countsFor(name) {
   const counts = { error: 0, warning: 0, info: 0 };
@@ -375,6 +378,27 @@ function wire() {
   });
   els.input.addEventListener('keyup', markCurrentFindings);
   els.input.addEventListener('click', markCurrentFindings);
+  // After the browser's own caret reveal (which ignores the sticky gutter), make the caret show.
+  const reveal = () => requestAnimationFrame(() => editor.revealCaret(editorParts()));
+  els.input.addEventListener('input', reveal);
+  els.input.addEventListener('keyup', reveal);
+  // Should the textarea scroll anyway (a browser revealing the caret in it), the editor box takes
+  // over that offset, so the text and its highlight stay on top of each other.
+  els.input.addEventListener('scroll', () => {
+    const { scrollLeft, scrollTop } = els.input;
+    if (!scrollLeft && !scrollTop) return;
+    els.input.scrollLeft = 0;
+    els.input.scrollTop = 0;
+    els.editorBox.scrollLeft += scrollLeft;
+    els.editorBox.scrollTop += scrollTop;
+  });
+  // The textarea lies over the lenses: it shows the title of the one under the pointer.
+  els.input.addEventListener('mousemove', (e) => {
+    const title = editor.lensTitleAt(els.pre, e.clientX, e.clientY);
+    if (title) els.input.title = title;
+    else els.input.removeAttribute('title');
+  });
+  new ResizeObserver(() => editor.fitLenses(editorParts())).observe(els.editorBox);
 
   els.openFiles.addEventListener('click', () => els.picker.click());
   els.picker.addEventListener('change', () => {

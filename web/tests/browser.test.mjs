@@ -329,6 +329,137 @@ test('an input error makes the headline say the result is unknown, with the loca
   }
 });
 
+// A pasted policy with a line far wider than the editor (a runbook annotation).
+const LONG_LINE = '    runbook.example.com/reason: "Isolate every pod of the trident namespace until the storage team has reviewed the egress to the ONTAP management LIFs; ticket STOR-4821"';
+const WIDE = `${PASTED.replace('  namespace: trident\n', `  namespace: trident\n  annotations:\n${LONG_LINE}\n`)}`;
+
+/** Where the editor's layers are, as the user sees them (viewport px). */
+function geometry(page, line) {
+  return page.evaluate((n) => {
+    const ta = document.querySelector('#editor-input');
+    const pre = document.querySelector('#highlight');
+    const box = document.querySelector('#editor');
+    const gutter = document.querySelector('#gutter');
+    const first = pre.querySelector(`.line[data-line="${n}"]`);
+    const range = document.createRange();
+    range.setStart(first.firstChild.nodeType === 3 ? first.firstChild : first.firstChild.firstChild, 0);
+    range.collapse(true);
+    const cs = getComputedStyle(ta);
+    const taRect = ta.getBoundingClientRect();
+    const text = ta.value;
+    const at = ta.selectionStart;
+    const caretLine = text.slice(0, at).split('\n').length;
+    const caretCol = at - (text.lastIndexOf('\n', at - 1) + 1);
+    return {
+      ta: { left: ta.scrollLeft, top: ta.scrollTop },
+      pre: { left: pre.scrollLeft, top: pre.scrollTop },
+      // Where line n starts in the textarea: its content box, one line height per line.
+      taLine: {
+        top: taRect.top + parseFloat(cs.paddingTop) + (n - 1) * parseFloat(cs.lineHeight) - ta.scrollTop,
+        left: taRect.left + parseFloat(cs.paddingLeft) - ta.scrollLeft,
+      },
+      preLine: { top: first.getBoundingClientRect().top, left: range.getBoundingClientRect().left },
+      fonts: [cs.font, getComputedStyle(pre).font, cs.tabSize, getComputedStyle(pre).tabSize],
+      codeLeft: gutter.getBoundingClientRect().right,
+      codeRight: box.getBoundingClientRect().left + box.clientLeft + box.clientWidth,
+      caret: { line: caretLine, col: caretCol },
+    };
+  }, line);
+}
+
+/** The x of the caret in the highlight layer, measured on the character it stands before. */
+function caretX(page) {
+  return page.evaluate(() => {
+    const ta = document.querySelector('#editor-input');
+    const text = ta.value;
+    const at = ta.selectionStart;
+    const line = text.slice(0, at).split('\n').length;
+    const col = at - (text.lastIndexOf('\n', at - 1) + 1);
+    const el = document.querySelector(`#highlight .line[data-line="${line}"]`);
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    let left = col;
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (left <= node.length) {
+        const r = document.createRange();
+        r.setStart(node, left);
+        r.collapse(true);
+        return r.getBoundingClientRect().left;
+      }
+      left -= node.length;
+    }
+    return null;
+  });
+}
+
+test('after pasting a long-line document the editor layers stay aligned and nothing hides', async () => {
+  const page = await newPage();
+  await page.goto(server.url);
+  await linted(page);
+  await page.click('#clear');
+  // First a document that ends on its long line: the editor scrolls sideways to the caret ...
+  await paste(page, WIDE.trimEnd().split('\n').filter((l) => l !== LONG_LINE).concat(LONG_LINE).join('\n'));
+  await linted(page);
+  let g = await geometry(page, 1);
+  let x = await caretX(page);
+  assert.ok(x > g.codeLeft && x <= g.codeRight + 1, `caret at ${x} shows between ${g.codeLeft} and ${g.codeRight}`);
+  // ... then, over it, one that ends with a newline: the caret is at the start of a line, so the
+  // start of every line shows again (not under the gutter).
+  await paste(page, WIDE);
+  await page.locator('#findings .finding[data-rule="PM101"][data-line="5"]').first().waitFor();
+  await page.waitForTimeout(50); // the caret reveal runs on the next frame
+  g = await geometry(page, 5);
+  assert.deepEqual(g.ta, g.pre, 'the textarea scrolls with the highlight layer');
+  assert.deepEqual(g.ta, { left: 0, top: 0 });
+  assert.equal(g.fonts[0], g.fonts[1]);
+  assert.equal(g.fonts[2], g.fonts[3]);
+  assert.ok(Math.abs(g.taLine.top - g.preLine.top) < 0.5, `line 5: textarea ${g.taLine.top}, highlight ${g.preLine.top}`);
+  assert.ok(Math.abs(g.taLine.left - g.preLine.left) < 0.5, `line 5: textarea ${g.taLine.left}, highlight ${g.preLine.left}`);
+  assert.ok(g.preLine.left >= g.codeLeft, `line starts at ${g.preLine.left}, under the gutter (ends at ${g.codeLeft})`);
+  // Clicking a character of the highlight puts the caret before that very character.
+  const lockdown = await page.evaluate(() => {
+    const span = document.querySelector('#highlight .line[data-line="5"] .span.error');
+    const r = document.createRange();
+    r.setStart(span.firstChild, 0);
+    r.setEnd(span.firstChild, 1);
+    const b = r.getBoundingClientRect();
+    return { x: b.left + 1, y: b.top + b.height / 2 };
+  });
+  await page.mouse.click(lockdown.x, lockdown.y);
+  assert.equal(await page.evaluate(() => document.activeElement.selectionStart), WIDE.indexOf('lockdown'));
+  // The long line: End shows its end, Home its start again.
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('End');
+  await page.waitForTimeout(50);
+  g = await geometry(page, 8);
+  assert.deepEqual(g.caret, { line: 8, col: LONG_LINE.length });
+  x = await caretX(page);
+  assert.ok(x > g.codeLeft && x <= g.codeRight + 1, `caret at ${x} shows between ${g.codeLeft} and ${g.codeRight}`);
+  assert.deepEqual(g.ta, g.pre);
+  assert.ok(Math.abs(g.taLine.left - g.preLine.left) < 0.5, `scrolled: textarea ${g.taLine.left}, highlight ${g.preLine.left}`);
+  await page.keyboard.press('Home');
+  await page.waitForTimeout(50);
+  g = await geometry(page, 8);
+  assert.ok(g.preLine.left >= g.codeLeft, `after Home the line starts at ${g.preLine.left}, under the gutter (ends at ${g.codeLeft})`);
+  // The inline message ends inside the editor, cut with its whole text as the title, ...
+  const messages = await page.locator('#findings .finding[data-line="5"] .full').allTextContents();
+  assert.ok(messages.length > 1);
+  const lens = page.locator('#highlight .line[data-line="5"] .lens');
+  const fit = await lens.evaluate((el) => ({ cut: el.scrollWidth > el.clientWidth, right: el.getBoundingClientRect().right, title: el.title }));
+  assert.ok(fit.right <= g.codeRight + 0.5, `lens ends at ${fit.right}, past the editor's edge ${g.codeRight}`);
+  assert.ok(!fit.cut || fit.title, 'a cut lens has a title');
+  for (const m of messages) assert.ok(fit.title.includes(m), `lens title lacks: ${m}`);
+  // ... which shows on hover, though the textarea lies over the lens.
+  const box = await lens.boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  assert.equal(await page.getAttribute('#editor-input', 'title'), fit.title);
+  await page.mouse.move(box.x + box.width / 2, box.y + 5 * box.height);
+  assert.equal(await page.getAttribute('#editor-input', 'title'), null);
+  await shot(page, 'long-line-paste');
+  await page.close();
+});
+
 test('dark mode and a narrower laptop screen', async () => {
   const page = await newPage();
   await page.emulateMedia({ colorScheme: 'dark' });
@@ -341,6 +472,15 @@ test('dark mode and a narrower laptop screen', async () => {
   await shot(page, 'dark');
   await page.setViewportSize({ width: 1280, height: 720 });
   await page.emulateMedia({ colorScheme: 'light' });
+  // The narrower editor cuts its inline messages again, so they still end inside it.
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  const lenses = await page.evaluate(() => {
+    const box = document.querySelector('#editor');
+    const right = box.getBoundingClientRect().left + box.clientLeft + box.clientWidth;
+    return [...document.querySelectorAll('#highlight .lens')].map((l) => ({ right, end: l.getBoundingClientRect().right, title: l.title }));
+  });
+  assert.ok(lenses.length > 0);
+  for (const l of lenses) assert.ok(l.end <= l.right + 0.5, `lens ends at ${l.end}, past the editor's edge ${l.right}: ${l.title}`);
   await shot(page, 'laptop-1280');
   await page.close();
 });
