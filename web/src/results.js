@@ -122,13 +122,15 @@ export function renderFindings(el, report, rules, { onShow, onJump, onFlow }) {
   const oneFile = new Set(report.findings.map((f) => f.file).filter(Boolean)).size <= 1;
   report.findings.forEach((f, i) => {
     const rule = rules.get(f.rule);
-    const place = f.file ? (oneFile ? `line ${f.line}` : `${f.file.split('/').pop()}:${f.line}`) : 'flow';
+    const where = f.file ? (oneFile ? `line ${f.line}` : `${f.file.split('/').pop()}:${f.line}`) : 'flow';
     const details = h('details', { class: 'item' },
-      h('summary', { title: f.file ? `${f.file}:${f.line}:${f.column}` : 'a flow no file expresses' },
+      h('summary', {},
         h('span', { class: `sev ${f.severity}`, 'aria-label': f.severity }, f.severity),
         h('span', { class: 'rule' }, f.rule),
-        h('span', { class: 'msg' }, shortMessage(f)),
-        h('span', { class: 'where' }, place)),
+        // One line while the list is scanned; the whole message on hover (title), and below the
+        // row once it is opened (a click, or Enter on the focused row).
+        h('span', { class: 'msg', title: f.message }, shortMessage(f)),
+        h('span', { class: 'where', title: f.file ? `${f.file}:${f.line}:${f.column}` : 'a flow no file expresses' }, where)),
       h('div', { class: 'body' },
         h('p', { class: 'full' }, f.message),
         f.help ? h('p', { class: 'help' }, h('b', {}, 'help: '), f.help) : null,

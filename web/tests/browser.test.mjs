@@ -460,6 +460,39 @@ test('after pasting a long-line document the editor layers stay aligned and noth
   await page.close();
 });
 
+test('finding messages can be read whole: on hover, and on one click or Enter', async () => {
+  const page = await newPage();
+  await page.goto(server.url);
+  await linted(page);
+  await page.click('#clear');
+  await paste(page, WIDE);
+  await page.locator('#findings .finding[data-rule="PM101"]').first().waitFor();
+  const rows = await page.locator('#findings .finding').evaluateAll((lis) => lis.map((li) => {
+    const msg = li.querySelector('.msg');
+    return { cut: msg.scrollWidth > msg.clientWidth, title: msg.title, full: li.querySelector('.full').textContent };
+  }));
+  assert.ok(rows.some((r) => r.cut), 'the test needs a message too long for its row');
+  for (const r of rows) assert.ok(!r.cut || r.title === r.full, `a cut message has its whole text as title: ${r.full}`);
+  // Keyboard: Tab to a row (it shows the focus), Enter opens it on the whole message, wrapped.
+  await page.locator('#findings .finding details.item > summary').first().focus();
+  await page.keyboard.press('Tab');
+  const second = page.locator('#findings .finding').nth(1);
+  assert.equal(await second.locator('details.item > summary').evaluate((el) => el === document.activeElement && el.matches(':focus-visible')), true);
+  await page.keyboard.press('Enter');
+  assert.equal(await second.locator('details.item').getAttribute('open'), '');
+  const full = second.locator('.full');
+  assert.equal(await full.isVisible(), true);
+  assert.equal(await full.textContent(), rows[1].full);
+  assert.equal(await full.evaluate((el) => el.scrollWidth <= el.clientWidth), true);
+  await shot(page, 'finding-open');
+  // One click opens another the same way.
+  const third = page.locator('#findings .finding').nth(2);
+  await third.locator('details.item > summary').click();
+  assert.equal(await third.locator('.full').isVisible(), true);
+  assert.equal(await third.locator('.full').textContent(), rows[2].full);
+  await page.close();
+});
+
 test('dark mode and a narrower laptop screen', async () => {
   const page = await newPage();
   await page.emulateMedia({ colorScheme: 'dark' });
