@@ -142,7 +142,10 @@ function renderEditor() {
   const doc = activeDoc();
   const marks = editor.marksFor(report ? report.findings : [], doc.name);
   editor.render({ pre: els.pre, gutter: els.gutter, textarea: els.input }, doc.text, marks, focusLine);
+  editor.fitLenses(editorParts());
 }
+
+const editorParts = () => ({ pre: els.pre, gutter: els.gutter, box: els.editorBox, textarea: els.input });
 
 function countsFor(name) {
   const counts = { error: 0, warning: 0, info: 0 };
@@ -210,15 +213,16 @@ function closeFile(index) {
 }
 
 function renderResults() {
-  renderSummary(els.summary, report);
+  const handlers = { onJump: jumpTo, onShow: showLine, onFlow: showFlow };
+  renderSummary(els.summary, report, handlers);
   const message = [notice, usageError ? `${usageError.replace(/pass --driver \(([^)]*)\)/, 'pick a driver above ($1)')}.`.replace(/\.\.$/, '.') : '']
     .filter(Boolean).join(' ');
   notice = '';
   els.usage.hidden = !message;
   els.usage.textContent = message;
-  const handlers = { onJump: jumpTo, onShow: showLine, onFlow: showFlow };
   renderFindings(els.findings, report, ruleDocs, handlers);
   renderFlows(els.flows, report, handlers);
+  els.flowsUnknown.hidden = !report?.summary.input_errors;
   $('#findings-title').textContent = report ? `Findings (${report.findings.length})` : 'Findings';
   $('#flows-title').textContent = report ? `Flows the driver needs (${report.flows.length})` : 'Flows the driver needs';
 }
@@ -374,6 +378,27 @@ function wire() {
   });
   els.input.addEventListener('keyup', markCurrentFindings);
   els.input.addEventListener('click', markCurrentFindings);
+  // After the browser's own caret reveal (which ignores the sticky gutter), make the caret show.
+  const reveal = () => requestAnimationFrame(() => editor.revealCaret(editorParts()));
+  els.input.addEventListener('input', reveal);
+  els.input.addEventListener('keyup', reveal);
+  // Should the textarea scroll anyway (a browser revealing the caret in it), the editor box takes
+  // over that offset, so the text and its highlight stay on top of each other.
+  els.input.addEventListener('scroll', () => {
+    const { scrollLeft, scrollTop } = els.input;
+    if (!scrollLeft && !scrollTop) return;
+    els.input.scrollLeft = 0;
+    els.input.scrollTop = 0;
+    els.editorBox.scrollLeft += scrollLeft;
+    els.editorBox.scrollTop += scrollTop;
+  });
+  // The textarea lies over the lenses: it shows the title of the one under the pointer.
+  els.input.addEventListener('mousemove', (e) => {
+    const title = editor.lensTitleAt(els.pre, e.clientX, e.clientY);
+    if (title) els.input.title = title;
+    else els.input.removeAttribute('title');
+  });
+  new ResizeObserver(() => editor.fitLenses(editorParts())).observe(els.editorBox);
 
   els.openFiles.addEventListener('click', () => els.picker.click());
   els.picker.addEventListener('change', () => {
@@ -435,7 +460,7 @@ async function main() {
     status: '#status', input: '#editor-input', pre: '#highlight', gutter: '#gutter', editorBox: '#editor',
     tabs: '#file-tabs', summary: '#summary', usage: '#usage-error', findings: '#findings', flows: '#flows tbody',
     driverPicker: '#driver-picker', protocols: '#protocols', examples: '#example-list', exampleNote: '#example-note',
-    openFiles: '#open-files', picker: '#file-picker', drop: '#drop-overlay',
+    flowsUnknown: '#flows-unknown', openFiles: '#open-files', picker: '#file-picker', drop: '#drop-overlay',
   })) els[key] = $(sel);
 
   await init();

@@ -25,27 +25,65 @@ function shortMessage(f) {
 const pill = (cls, text, title) => h('span', { class: `pill ${cls}`, title }, text);
 const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
-function verdict(report) {
+/** The input errors (PM000): files or rules that could not be read, so the result is unknown. */
+export const INPUT_ERROR = 'PM000';
+const MAX_LISTED_ERRORS = 3;
+
+/** What the flows say, on their own (the verdict when all the input was read). */
+function flowVerdict(report) {
   const s = report.summary;
   const drivers = report.drivers.join(', ');
   if (s.flows === 0) return `No flow to check for ${drivers}.`;
-  const unread = s.input_errors ? ` ${plural(s.input_errors, 'input error')}: some of the input was not read.` : '';
   if (s.blocked + s.partial === 0) {
     const reach = s.ungoverned ? ` (${s.ungoverned} beyond NetworkPolicy's reach)` : '';
-    return `✓ None of the ${s.flows} flows ${drivers} needs is blocked${reach}.${unread}`;
+    return `None of the ${s.flows} flows ${drivers} needs is blocked${reach}.`;
   }
   const parts = [];
   if (s.blocked) parts.push(`${s.blocked} blocked`);
   if (s.partial) parts.push(`${s.partial} partly blocked`);
-  return `✗ ${parts.join(' and ')} of the ${s.flows} flows ${drivers} needs.${unread}`;
+  return `${parts.join(' and ')} of the ${s.flows} flows ${drivers} needs.`;
 }
 
-/** The verdict line and the status and severity counts. */
-export function renderSummary(el, report) {
+const lowerFirst = (text) => text.charAt(0).toLowerCase() + text.slice(1);
+const place = (f) => (f.file ? `${f.file}${f.line ? `:${f.line}:${f.column || 1}` : ''}` : '');
+
+/**
+ * The headline. An input error makes the result unknown (a policy that was not read may allow or
+ * block any flow), so it says so first, with where the errors are, and gives the flows' statuses
+ * only as what the read part says; no tick or cross, which would read as a verdict.
+ */
+function headline(report, onJump) {
+  const s = report.summary;
+  const errors = report.findings.filter((f) => f.rule === INPUT_ERROR);
+  const count = Math.max(s.input_errors, errors.length);
+  if (!count) {
+    const ok = s.flows > 0 && s.blocked + s.partial === 0;
+    const mark = s.flows === 0 ? '' : ok ? '✓ ' : '✗ ';
+    return [h('div', { class: `verdict ${s.flows === 0 ? '' : ok ? 'ok' : 'bad'}`, id: 'verdict' }, `${mark}${flowVerdict(report)}`)];
+  }
+  const listed = errors.slice(0, MAX_LISTED_ERRORS);
+  const more = count - listed.length;
+  return [
+    h('div', { class: 'verdict unknown', id: 'verdict' },
+      h('span', { class: 'unknown-mark', 'aria-hidden': 'true' }, '!'),
+      `Result unknown: ${plural(count, 'input error')}, so part of the input was not read.`),
+    h('ul', { class: 'input-errors', 'aria-label': 'Input errors' }, listed.map((f) => h('li', {},
+      f.file
+        ? h('button', { type: 'button', class: 'link', title: `Go to ${place(f)}`, onclick: () => onJump(f.file, f.line || 1, f.column || 1) }, place(f))
+        : null,
+      h('span', { class: 'text' }, f.file ? ` ${f.message}` : f.message))),
+    more > 0 ? h('li', { class: 'more' }, `and ${plural(more, 'more')} in the findings below`) : null),
+    h('div', { class: 'verdict-rest' },
+      `Fix ${count === 1 ? 'it' : 'them'} for a verdict. In what was read, ${lowerFirst(flowVerdict(report))}`),
+  ];
+}
+
+/** The verdict line and the status and severity counts. `onJump` goes to an input error. */
+export function renderSummary(el, report, { onJump } = {}) {
   el.replaceChildren();
   if (!report) return;
   const s = report.summary;
-  el.append(h('div', { class: 'verdict', id: 'verdict' }, verdict(report)));
+  el.append(...headline(report, onJump || (() => {})));
   el.append(h('div', { class: 'group' }, h('span', { class: 'label' }, 'Flows'),
     ['blocked', 'partial', 'allowed', 'ungoverned'].map((st) =>
       pill(`${st}${s[st] ? '' : ' zero'}`, `${s[st]} ${st}`, STATUS_TEXT[st]))));
@@ -84,13 +122,15 @@ export function renderFindings(el, report, rules, { onShow, onJump, onFlow }) {
   const oneFile = new Set(report.findings.map((f) => f.file).filter(Boolean)).size <= 1;
   report.findings.forEach((f, i) => {
     const rule = rules.get(f.rule);
-    const place = f.file ? (oneFile ? `line ${f.line}` : `${f.file.split('/').pop()}:${f.line}`) : 'flow';
+    const where = f.file ? (oneFile ? `line ${f.line}` : `${f.file.split('/').pop()}:${f.line}`) : 'flow';
     const details = h('details', { class: 'item' },
-      h('summary', { title: f.file ? `${f.file}:${f.line}:${f.column}` : 'a flow no file expresses' },
+      h('summary', {},
         h('span', { class: `sev ${f.severity}`, 'aria-label': f.severity }, f.severity),
         h('span', { class: 'rule' }, f.rule),
-        h('span', { class: 'msg' }, shortMessage(f)),
-        h('span', { class: 'where' }, place)),
+        // One line while the list is scanned; the whole message on hover (title), and below the
+        // row once it is opened (a click, or Enter on the focused row).
+        h('span', { class: 'msg', title: f.message }, shortMessage(f)),
+        h('span', { class: 'where', title: f.file ? `${f.file}:${f.line}:${f.column}` : 'a flow no file expresses' }, where)),
       h('div', { class: 'body' },
         h('p', { class: 'full' }, f.message),
         f.help ? h('p', { class: 'help' }, h('b', {}, 'help: '), f.help) : null,

@@ -269,6 +269,230 @@ test('protocol toggles write the profile; the driver picker selects the matrix',
   await page.close();
 });
 
+// A policy whose YAML breaks mid-edit (an unclosed flow mapping): the file cannot be read, so
+// nothing can be said about the flows, whatever the rest of the report shows.
+const HALF_TYPED = `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: half-typed
+  namespace: trident
+spec:
+  podSelector: {
+  policyTypes: [Ingress]
+`;
+
+/** Pastes `text` over the editor's content (as a user does with Ctrl+A, Ctrl+V). */
+async function paste(page, text) {
+  await page.focus('#editor-input');
+  await page.keyboard.press('Control+A');
+  await page.evaluate((t) => navigator.clipboard.writeText(t), text);
+  await page.keyboard.press('Control+V');
+  assert.equal(await page.inputValue('#editor-input'), text);
+}
+
+test('an input error makes the headline say the result is unknown, with the located error first', async () => {
+  for (const scheme of ['light', 'dark']) {
+    const page = await newPage();
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.goto(server.url);
+    await linted(page);
+    await page.click('#clear');
+    await paste(page, HALF_TYPED);
+    await page.locator('#findings .finding[data-rule="PM000"]').waitFor();
+    const summary = await page.textContent('#summary');
+    assert.ok(!/[✓✔]/.test(summary), `no tick with an input error: ${summary}`);
+    // The first thing said: the result is unknown, and why.
+    assert.equal(await page.evaluate(() => document.querySelector('#summary').firstElementChild.id), 'verdict');
+    assert.match(await page.textContent('#verdict'), /^!?Result unknown: 1 input error, so part of the input was not read\.$/);
+    // Then where: the located error, before anything about the flows.
+    const error = page.locator('#summary .input-errors li').first();
+    assert.match(await error.textContent(), /^manifest\.yaml:8:3 invalid YAML: .+/);
+    const at = (needle) => summary.indexOf(needle);
+    assert.ok(at('manifest.yaml:8:3') >= 0 && at('manifest.yaml:8:3') < at('flows trident needs'), summary);
+    assert.match(summary, /Fix it for a verdict\. In what was read, none of the 14 flows trident needs is blocked/);
+    // The flow table says its statuses cover only what was read.
+    assert.equal(await page.isVisible('#flows-unknown'), true);
+    // The location is a link: it puts the caret on the error.
+    await error.locator('button').click();
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'editor-input');
+    assert.equal(await page.evaluate(() => {
+      const t = document.activeElement;
+      return t.value.slice(0, t.selectionStart).split('\n').length;
+    }), 8);
+    await shot(page, scheme === 'light' ? 'input-error' : 'input-error-dark');
+    // Fixing the YAML gives a verdict again.
+    await paste(page, HALF_TYPED.replace('podSelector: {', 'podSelector: {}'));
+    await page.waitForFunction(() => !document.querySelector('#verdict').textContent.includes('unknown'));
+    assert.match(await page.textContent('#verdict'), /^✗ \d+ blocked of the 14 flows trident needs\.$/);
+    assert.equal(await page.isVisible('#flows-unknown'), false);
+    await page.close();
+  }
+});
+
+// A pasted policy with a line far wider than the editor (a runbook annotation).
+const LONG_LINE = '    runbook.example.com/reason: "Isolate every pod of the trident namespace until the storage team has reviewed the egress to the ONTAP management LIFs; ticket STOR-4821"';
+const WIDE = `${PASTED.replace('  namespace: trident\n', `  namespace: trident\n  annotations:\n${LONG_LINE}\n`)}`;
+
+/** Where the editor's layers are, as the user sees them (viewport px). */
+function geometry(page, line) {
+  return page.evaluate((n) => {
+    const ta = document.querySelector('#editor-input');
+    const pre = document.querySelector('#highlight');
+    const box = document.querySelector('#editor');
+    const gutter = document.querySelector('#gutter');
+    const first = pre.querySelector(`.line[data-line="${n}"]`);
+    const range = document.createRange();
+    range.setStart(first.firstChild.nodeType === 3 ? first.firstChild : first.firstChild.firstChild, 0);
+    range.collapse(true);
+    const cs = getComputedStyle(ta);
+    const taRect = ta.getBoundingClientRect();
+    const text = ta.value;
+    const at = ta.selectionStart;
+    const caretLine = text.slice(0, at).split('\n').length;
+    const caretCol = at - (text.lastIndexOf('\n', at - 1) + 1);
+    return {
+      ta: { left: ta.scrollLeft, top: ta.scrollTop },
+      pre: { left: pre.scrollLeft, top: pre.scrollTop },
+      // Where line n starts in the textarea: its content box, one line height per line.
+      taLine: {
+        top: taRect.top + parseFloat(cs.paddingTop) + (n - 1) * parseFloat(cs.lineHeight) - ta.scrollTop,
+        left: taRect.left + parseFloat(cs.paddingLeft) - ta.scrollLeft,
+      },
+      preLine: { top: first.getBoundingClientRect().top, left: range.getBoundingClientRect().left },
+      fonts: [cs.font, getComputedStyle(pre).font, cs.tabSize, getComputedStyle(pre).tabSize],
+      codeLeft: gutter.getBoundingClientRect().right,
+      codeRight: box.getBoundingClientRect().left + box.clientLeft + box.clientWidth,
+      caret: { line: caretLine, col: caretCol },
+    };
+  }, line);
+}
+
+/** The x of the caret in the highlight layer, measured on the character it stands before. */
+function caretX(page) {
+  return page.evaluate(() => {
+    const ta = document.querySelector('#editor-input');
+    const text = ta.value;
+    const at = ta.selectionStart;
+    const line = text.slice(0, at).split('\n').length;
+    const col = at - (text.lastIndexOf('\n', at - 1) + 1);
+    const el = document.querySelector(`#highlight .line[data-line="${line}"]`);
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    let left = col;
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (left <= node.length) {
+        const r = document.createRange();
+        r.setStart(node, left);
+        r.collapse(true);
+        return r.getBoundingClientRect().left;
+      }
+      left -= node.length;
+    }
+    return null;
+  });
+}
+
+test('after pasting a long-line document the editor layers stay aligned and nothing hides', async () => {
+  const page = await newPage();
+  await page.goto(server.url);
+  await linted(page);
+  await page.click('#clear');
+  // First a document that ends on its long line: the editor scrolls sideways to the caret ...
+  await paste(page, WIDE.trimEnd().split('\n').filter((l) => l !== LONG_LINE).concat(LONG_LINE).join('\n'));
+  await linted(page);
+  let g = await geometry(page, 1);
+  let x = await caretX(page);
+  assert.ok(x > g.codeLeft && x <= g.codeRight + 1, `caret at ${x} shows between ${g.codeLeft} and ${g.codeRight}`);
+  // ... then, over it, one that ends with a newline: the caret is at the start of a line, so the
+  // start of every line shows again (not under the gutter).
+  await paste(page, WIDE);
+  await page.locator('#findings .finding[data-rule="PM101"][data-line="5"]').first().waitFor();
+  await page.waitForTimeout(50); // the caret reveal runs on the next frame
+  g = await geometry(page, 5);
+  assert.deepEqual(g.ta, g.pre, 'the textarea scrolls with the highlight layer');
+  assert.deepEqual(g.ta, { left: 0, top: 0 });
+  assert.equal(g.fonts[0], g.fonts[1]);
+  assert.equal(g.fonts[2], g.fonts[3]);
+  assert.ok(Math.abs(g.taLine.top - g.preLine.top) < 0.5, `line 5: textarea ${g.taLine.top}, highlight ${g.preLine.top}`);
+  assert.ok(Math.abs(g.taLine.left - g.preLine.left) < 0.5, `line 5: textarea ${g.taLine.left}, highlight ${g.preLine.left}`);
+  assert.ok(g.preLine.left >= g.codeLeft, `line starts at ${g.preLine.left}, under the gutter (ends at ${g.codeLeft})`);
+  // Clicking a character of the highlight puts the caret before that very character.
+  const lockdown = await page.evaluate(() => {
+    const span = document.querySelector('#highlight .line[data-line="5"] .span.error');
+    const r = document.createRange();
+    r.setStart(span.firstChild, 0);
+    r.setEnd(span.firstChild, 1);
+    const b = r.getBoundingClientRect();
+    return { x: b.left + 1, y: b.top + b.height / 2 };
+  });
+  await page.mouse.click(lockdown.x, lockdown.y);
+  assert.equal(await page.evaluate(() => document.activeElement.selectionStart), WIDE.indexOf('lockdown'));
+  // The long line: End shows its end, Home its start again.
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('End');
+  await page.waitForTimeout(50);
+  g = await geometry(page, 8);
+  assert.deepEqual(g.caret, { line: 8, col: LONG_LINE.length });
+  x = await caretX(page);
+  assert.ok(x > g.codeLeft && x <= g.codeRight + 1, `caret at ${x} shows between ${g.codeLeft} and ${g.codeRight}`);
+  assert.deepEqual(g.ta, g.pre);
+  assert.ok(Math.abs(g.taLine.left - g.preLine.left) < 0.5, `scrolled: textarea ${g.taLine.left}, highlight ${g.preLine.left}`);
+  await page.keyboard.press('Home');
+  await page.waitForTimeout(50);
+  g = await geometry(page, 8);
+  assert.ok(g.preLine.left >= g.codeLeft, `after Home the line starts at ${g.preLine.left}, under the gutter (ends at ${g.codeLeft})`);
+  // The inline message ends inside the editor, cut with its whole text as the title, ...
+  const messages = await page.locator('#findings .finding[data-line="5"] .full').allTextContents();
+  assert.ok(messages.length > 1);
+  const lens = page.locator('#highlight .line[data-line="5"] .lens');
+  const fit = await lens.evaluate((el) => ({ cut: el.scrollWidth > el.clientWidth, right: el.getBoundingClientRect().right, title: el.title }));
+  assert.ok(fit.right <= g.codeRight + 0.5, `lens ends at ${fit.right}, past the editor's edge ${g.codeRight}`);
+  assert.ok(!fit.cut || fit.title, 'a cut lens has a title');
+  for (const m of messages) assert.ok(fit.title.includes(m), `lens title lacks: ${m}`);
+  // ... which shows on hover, though the textarea lies over the lens.
+  const box = await lens.boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  assert.equal(await page.getAttribute('#editor-input', 'title'), fit.title);
+  await page.mouse.move(box.x + box.width / 2, box.y + 5 * box.height);
+  assert.equal(await page.getAttribute('#editor-input', 'title'), null);
+  await shot(page, 'long-line-paste');
+  await page.close();
+});
+
+test('finding messages can be read whole: on hover, and on one click or Enter', async () => {
+  const page = await newPage();
+  await page.goto(server.url);
+  await linted(page);
+  await page.click('#clear');
+  await paste(page, WIDE);
+  await page.locator('#findings .finding[data-rule="PM101"]').first().waitFor();
+  const rows = await page.locator('#findings .finding').evaluateAll((lis) => lis.map((li) => {
+    const msg = li.querySelector('.msg');
+    return { cut: msg.scrollWidth > msg.clientWidth, title: msg.title, full: li.querySelector('.full').textContent };
+  }));
+  assert.ok(rows.some((r) => r.cut), 'the test needs a message too long for its row');
+  for (const r of rows) assert.ok(!r.cut || r.title === r.full, `a cut message has its whole text as title: ${r.full}`);
+  // Keyboard: Tab to a row (it shows the focus), Enter opens it on the whole message, wrapped.
+  await page.locator('#findings .finding details.item > summary').first().focus();
+  await page.keyboard.press('Tab');
+  const second = page.locator('#findings .finding').nth(1);
+  assert.equal(await second.locator('details.item > summary').evaluate((el) => el === document.activeElement && el.matches(':focus-visible')), true);
+  await page.keyboard.press('Enter');
+  assert.equal(await second.locator('details.item').getAttribute('open'), '');
+  const full = second.locator('.full');
+  assert.equal(await full.isVisible(), true);
+  assert.equal(await full.textContent(), rows[1].full);
+  assert.equal(await full.evaluate((el) => el.scrollWidth <= el.clientWidth), true);
+  await shot(page, 'finding-open');
+  // One click opens another the same way.
+  const third = page.locator('#findings .finding').nth(2);
+  await third.locator('details.item > summary').click();
+  assert.equal(await third.locator('.full').isVisible(), true);
+  assert.equal(await third.locator('.full').textContent(), rows[2].full);
+  await page.close();
+});
+
 test('dark mode and a narrower laptop screen', async () => {
   const page = await newPage();
   await page.emulateMedia({ colorScheme: 'dark' });
@@ -281,6 +505,15 @@ test('dark mode and a narrower laptop screen', async () => {
   await shot(page, 'dark');
   await page.setViewportSize({ width: 1280, height: 720 });
   await page.emulateMedia({ colorScheme: 'light' });
+  // The narrower editor cuts its inline messages again, so they still end inside it.
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  const lenses = await page.evaluate(() => {
+    const box = document.querySelector('#editor');
+    const right = box.getBoundingClientRect().left + box.clientLeft + box.clientWidth;
+    return [...document.querySelectorAll('#highlight .lens')].map((l) => ({ right, end: l.getBoundingClientRect().right, title: l.title }));
+  });
+  assert.ok(lenses.length > 0);
+  for (const l of lenses) assert.ok(l.end <= l.right + 0.5, `lens ends at ${l.end}, past the editor's edge ${l.right}: ${l.title}`);
   await shot(page, 'laptop-1280');
   await page.close();
 });
