@@ -346,14 +346,11 @@ fn inactive_reason(flow: &Flow, settings: &Settings) -> Option<String> {
     if flow.when.iter().any(|w| settings.feature(w)) {
         return None;
     }
-    let why: Vec<String> = flow
-        .when
-        .iter()
-        .filter_map(|w| Some(format!("{w}: {}", settings.features.get(w)?.why.as_ref()?)))
-        .collect();
     let mut out = format!("only needed with {}", flow.when.join(" or "));
-    if !why.is_empty() {
-        out.push_str(&format!(" (off: {})", why.join("; ")));
+    for w in &flow.when {
+        if let Some(why) = settings.features.get(w).and_then(|f| f.why.as_ref()) {
+            out.push_str(&format!("; {w} is off: {why}"));
+        }
     }
     Some(out)
 }

@@ -243,7 +243,10 @@ fn resolve_features<'m>(
             why: None,
         };
         if let Some(&on) = explicit.get(key) {
-            s = FeatureSetting { on, why: Some("set in the profile".into()) };
+            // The user's own setting needs no explanation.
+            s = FeatureSetting { on, why: None };
+            first.insert(key.clone(), s);
+            continue;
         } else if let Some(d) = &f.detect {
             let container = workload(&d.component).and_then(|w| {
                 let c = w.containers.iter().find(|c| c.name == d.container && c.argv_written)?;
@@ -284,7 +287,7 @@ fn resolve_features<'m>(
         let Some(mut s) = first.get(key).cloned() else {
             continue;
         };
-        if s.why.is_none() && s.on {
+        if s.why.is_none() && s.on && !explicit.contains_key(key) {
             if let Some(other) = f.off_with.iter().find(|o| first.get(*o).is_some_and(|x| x.on)) {
                 s = FeatureSetting {
                     on: false,
