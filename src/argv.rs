@@ -29,7 +29,10 @@ impl Expanded {
         let mut names = self.unknown.iter();
         for c in self.text.chars() {
             if c == UNKNOWN {
-                out.push_str(&format!("$({})", names.next().map(String::as_str).unwrap_or("?")));
+                out.push_str(&format!(
+                    "$({})",
+                    names.next().map(String::as_str).unwrap_or("?")
+                ));
             } else {
                 out.push(c);
             }
@@ -139,7 +142,10 @@ pub fn flag(container: &Container, flag: &str) -> Option<FlagValue> {
                 });
             } else if bare == name {
                 // `--flag value`, unless the next argument is another flag.
-                let next = container.argv.get(i + 1).filter(|n| !n.text.starts_with('-'));
+                let next = container
+                    .argv
+                    .get(i + 1)
+                    .filter(|n| !n.text.starts_with('-'));
                 found = Some(match next {
                     Some(n) => {
                         i += 1;
@@ -165,9 +171,16 @@ pub fn flag(container: &Container, flag: &str) -> Option<FlagValue> {
 /// A boolean flag's setting: `--flag` and `--flag=true` turn it on, `--flag=false` off (Go's
 /// `strconv.ParseBool` spellings). `Err` carries the value when it is not a boolean or not
 /// known. Go reads `--flag false` as the flag on and `false` as a positional argument.
-pub fn bool_flag(container: &Container, name: &str) -> Option<Result<(bool, FlagValue), FlagValue>> {
+pub fn bool_flag(
+    container: &Container,
+    name: &str,
+) -> Option<Result<(bool, FlagValue), FlagValue>> {
     let f = flag(container, name)?;
-    let text = f.value.as_ref().filter(|v| v.is_known()).map(|v| v.text.as_str());
+    let text = f
+        .value
+        .as_ref()
+        .filter(|v| v.is_known())
+        .map(|v| v.text.as_str());
     // A bare flag followed by a word took that word as its value above; for a boolean the word
     // is a positional argument instead.
     let bare = f.value.is_none() || !f.written.contains('=');
@@ -279,20 +292,34 @@ mod tests {
             ("DEFINED_AFTER", Some("1")),
         ];
         let c = container(
-            &["--http-endpoint=$(EP)", "--p=$(LATER_REF)", "--q=$$(EP)", "--r=$(NOPE)"],
+            &[
+                "--http-endpoint=$(EP)",
+                "--p=$(LATER_REF)",
+                "--q=$$(EP)",
+                "--r=$(NOPE)",
+            ],
             &env,
         );
         assert_eq!(port(&c, "--http-endpoint", true), Ok(9818));
         let ep = flag(&c, "--http-endpoint").unwrap().value.unwrap();
         assert_eq!(ep.display(), "[$(POD_IP)]:9818");
-        assert_eq!(ep.used.iter().map(|u| u.0.as_str()).collect::<Vec<_>>(), ["EP"]);
+        assert_eq!(
+            ep.used.iter().map(|u| u.0.as_str()).collect::<Vec<_>>(),
+            ["EP"]
+        );
         // Defined after the variable that refers to it: not expanded there.
         assert_eq!(
             port(&c, "--p", false),
             Err(PortError::Unknown(vec!["DEFINED_AFTER".into()]))
         );
-        assert_eq!(port(&c, "--q", false), Err(PortError::Invalid("$(EP)".into())));
-        assert_eq!(port(&c, "--r", false), Err(PortError::Unknown(vec!["NOPE".into()])));
+        assert_eq!(
+            port(&c, "--q", false),
+            Err(PortError::Invalid("$(EP)".into()))
+        );
+        assert_eq!(
+            port(&c, "--r", false),
+            Err(PortError::Unknown(vec!["NOPE".into()]))
+        );
     }
 
     #[test]
@@ -317,7 +344,17 @@ mod tests {
 
     #[test]
     fn booleans_as_go_reads_them() {
-        let c = container(&["--metrics", "--a=false", "--b=T", "--c=maybe", "--d", "false"], &[]);
+        let c = container(
+            &[
+                "--metrics",
+                "--a=false",
+                "--b=T",
+                "--c=maybe",
+                "--d",
+                "false",
+            ],
+            &[],
+        );
         assert!(matches!(bool_flag(&c, "--metrics"), Some(Ok((true, _)))));
         assert!(matches!(bool_flag(&c, "--a"), Some(Ok((false, _)))));
         assert!(matches!(bool_flag(&c, "--b"), Some(Ok((true, _)))));

@@ -317,7 +317,10 @@ fn host_addresses(profile: &Profile, role: &str) -> Option<Vec<String>> {
 
 /// A flow's ports: the configurable port it names, as the profile, the workload or the chart
 /// sets it (see `crate::workload_settings`), else the matrix's own ports.
-fn port_ranges<'s>(flow: &Flow, settings: &'s Settings) -> (Vec<(u16, u16)>, Option<&'s PortSetting>) {
+fn port_ranges<'s>(
+    flow: &Flow,
+    settings: &'s Settings,
+) -> (Vec<(u16, u16)>, Option<&'s PortSetting>) {
     if let Some(setting) = flow.port_key.as_ref().and_then(|k| settings.ports.get(k)) {
         return (vec![(setting.port, setting.port)], Some(setting));
     }

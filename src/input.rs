@@ -72,8 +72,15 @@ pub fn relevant_namespaces(
     for m in matrices {
         let settings = crate::workload_settings::resolve(m, profile, &components, model);
         required.extend(
-            flows::resolve_flows(m, profile, &components, &settings, &by_ns, &Default::default())
-                .0,
+            flows::resolve_flows(
+                m,
+                profile,
+                &components,
+                &settings,
+                &by_ns,
+                &Default::default(),
+            )
+            .0,
         );
     }
     namespaces_of(&components, &required)

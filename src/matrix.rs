@@ -350,7 +350,11 @@ pub fn parse_located(name: &str, text: &str) -> Result<Matrix, Vec<Finding>> {
                     .iter()
                     .try_fold(&root, |n, k| n.get(k))
                     .unwrap_or(&root);
-                error(message, "name a key of `components` or `features`", node.loc.clone())
+                error(
+                    message,
+                    "name a key of `components` or `features`",
+                    node.loc.clone(),
+                )
             })
             .collect());
     }
@@ -480,8 +484,16 @@ fn validate_references(m: &Matrix) -> Vec<(Vec<String>, String)> {
         if let Some(set_by) = &p.set_by {
             if !component(&set_by.component) {
                 out.push((
-                    vec!["ports".into(), key.clone(), "set_by".into(), "component".into()],
-                    format!("port `{key}` is set by unknown component `{}`", set_by.component),
+                    vec![
+                        "ports".into(),
+                        key.clone(),
+                        "set_by".into(),
+                        "component".into(),
+                    ],
+                    format!(
+                        "port `{key}` is set by unknown component `{}`",
+                        set_by.component
+                    ),
                 ));
             }
         }
@@ -490,8 +502,16 @@ fn validate_references(m: &Matrix) -> Vec<(Vec<String>, String)> {
         if let Some(d) = &f.detect {
             if !component(&d.component) {
                 out.push((
-                    vec!["features".into(), key.clone(), "detect".into(), "component".into()],
-                    format!("feature `{key}` is detected on unknown component `{}`", d.component),
+                    vec![
+                        "features".into(),
+                        key.clone(),
+                        "detect".into(),
+                        "component".into(),
+                    ],
+                    format!(
+                        "feature `{key}` is detected on unknown component `{}`",
+                        d.component
+                    ),
                 ));
             }
         }

@@ -140,18 +140,25 @@ pub fn resolve(
             findings: Vec::new(),
         };
         let set_by = spec.set_by.as_ref();
-        let found = set_by.and_then(|s| Some((s, component(&s.component)?, workload(&s.component)?)));
+        let found =
+            set_by.and_then(|s| Some((s, component(&s.component)?, workload(&s.component)?)));
         let from_workload = found.map(|(s, c, w)| from_workload(key, &s.sources, c, w, model));
         if let Some(resolved) = &from_workload {
             setting.service_port = resolved.service_port.clone();
         }
         if let Some(&port) = dp.ports.get(key) {
             let mut notes = Vec::new();
-            if let Some(Chosen::Port { port: wp, detail, at, .. }) =
-                from_workload.as_ref().map(|r| &r.chosen)
+            if let Some(Chosen::Port {
+                port: wp,
+                detail,
+                at,
+                ..
+            }) = from_workload.as_ref().map(|r| &r.chosen)
             {
                 if *wp != port {
-                    notes.push(format!("the workload sets {wp} ({detail}, {at}); the profile wins"));
+                    notes.push(format!(
+                        "the workload sets {wp} ({detail}, {at}); the profile wins"
+                    ));
                 }
             }
             setting.port = port;
@@ -160,14 +167,20 @@ pub fn resolve(
                 detail: format!(
                     "drivers.{}.ports.{key} in the profile{}",
                     matrix.driver,
-                    profile.file.as_ref().map(|f| format!(" {f}")).unwrap_or_default()
+                    profile
+                        .file
+                        .as_ref()
+                        .map(|f| format!(" {f}"))
+                        .unwrap_or_default()
                 ),
                 at: None,
                 notes,
             });
         } else if let Some(resolved) = from_workload {
             match resolved.chosen {
-                Chosen::Port { port, detail, at, .. } => {
+                Chosen::Port {
+                    port, detail, at, ..
+                } => {
                     setting.port = port;
                     setting.source = Some(PortSource {
                         from: "workload".into(),
@@ -206,7 +219,10 @@ pub fn resolve(
         let (policy, whose) = match w {
             Some(w) => (w.dns_policy.clone(), describe_workload(w)),
             None => (
-                matrix.components.get(&c.role).and_then(|m| m.dns_policy.clone()),
+                matrix
+                    .components
+                    .get(&c.role)
+                    .and_then(|m| m.dns_policy.clone()),
                 format!("the chart's {} {}", c.workload_kind, c.workload_name),
             ),
         };
@@ -219,7 +235,11 @@ pub fn resolve(
             _ => !c.host_network,
         };
         if !uses {
-            let net = if c.host_network { "on the host network " } else { "" };
+            let net = if c.host_network {
+                "on the host network "
+            } else {
+                ""
+            };
             settings.no_cluster_dns.insert(
                 c.role.clone(),
                 format!("{whose} runs {net}with dnsPolicy {shown}: it uses the node's resolver, not the cluster DNS"),
@@ -249,7 +269,10 @@ fn resolve_features<'m>(
             continue;
         } else if let Some(d) = &f.detect {
             let container = workload(&d.component).and_then(|w| {
-                let c = w.containers.iter().find(|c| c.name == d.container && c.argv_written)?;
+                let c = w
+                    .containers
+                    .iter()
+                    .find(|c| c.name == d.container && c.argv_written)?;
                 Some((w, c))
             });
             if let Some((w, c)) = container {
@@ -288,10 +311,16 @@ fn resolve_features<'m>(
             continue;
         };
         if s.why.is_none() && s.on && !explicit.contains_key(key) {
-            if let Some(other) = f.off_with.iter().find(|o| first.get(*o).is_some_and(|x| x.on)) {
+            if let Some(other) = f
+                .off_with
+                .iter()
+                .find(|o| first.get(*o).is_some_and(|x| x.on))
+            {
                 s = FeatureSetting {
                     on: false,
-                    why: Some(format!("off because `{other}` is on: the chart enables one or the other")),
+                    why: Some(format!(
+                        "off because `{other}` is on: the chart enables one or the other"
+                    )),
                 };
             }
         }
@@ -318,8 +347,16 @@ enum Outcome {
 
 enum Chosen {
     Nothing,
-    Port { port: u16, detail: String, at: Loc },
-    Unresolved { detail: String, why: String, at: Loc },
+    Port {
+        port: u16,
+        detail: String,
+        at: Loc,
+    },
+    Unresolved {
+        detail: String,
+        why: String,
+        at: Loc,
+    },
 }
 
 struct FromWorkload {
@@ -416,7 +453,11 @@ fn source(
                             detail,
                             why: format!(
                                 "{} known only at run time",
-                                names.iter().map(|n| format!("$({n}) is")).collect::<Vec<_>>().join(", ")
+                                names
+                                    .iter()
+                                    .map(|n| format!("$({n}) is"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
                             ),
                             at: f.loc,
                         },
@@ -436,7 +477,11 @@ fn source(
                         "the program's default {port}: container {} of {whose} runs without {flag}",
                         c.name
                     ),
-                    at: c.argv.first().map(|a| a.loc.clone()).unwrap_or_else(|| w.loc.clone()),
+                    at: c
+                        .argv
+                        .first()
+                        .map(|a| a.loc.clone())
+                        .unwrap_or_else(|| w.loc.clone()),
                 },
                 _ => Outcome::Absent,
             },
@@ -455,7 +500,10 @@ fn source(
                 Some(port) => Outcome::Port {
                     port,
                     written: true,
-                    detail: format!("containerPort {} of container {} of {whose}", p.port, c.name),
+                    detail: format!(
+                        "containerPort {} of container {} of {whose}",
+                        p.port, c.name
+                    ),
                     at: p.loc.clone(),
                 },
                 None => Outcome::Absent,
@@ -482,7 +530,10 @@ fn source(
             Some(port) => Outcome::Port {
                 port,
                 written: true,
-                detail: format!("the {kind} probe's port {written} in container {} of {whose}", c.name),
+                detail: format!(
+                    "the {kind} probe's port {written} in container {} of {whose}",
+                    c.name
+                ),
                 at: probe.loc.clone(),
             },
             None => Outcome::Absent,
@@ -496,7 +547,11 @@ fn source(
         else {
             return Outcome::Absent;
         };
-        let Some(sp) = svc.ports.iter().find(|p| p.name.as_deref() == Some(port_name)) else {
+        let Some(sp) = svc
+            .ports
+            .iter()
+            .find(|p| p.name.as_deref() == Some(port_name))
+        else {
             return Outcome::Absent;
         };
         if let Ok(p) = u16::try_from(sp.port) {

@@ -24,6 +24,9 @@ struct Expect {
     at: &'static [(&'static str, u32)],
     /// `(flow id, line)`: the flow's `decided_by` names that line of the manifest.
     decided: &'static [(&'static str, u32)],
+    /// `(flow id, port, line)`: the flow checks `port`, which the manifest sets at `line`
+    /// (the report's `port_source.at`).
+    ports: &'static [(&'static str, u16, u32)],
     /// No finding of severity error or warning.
     clean: bool,
     /// Where the tool's answer disagrees with DOMAIN.md. Asserted as it is today, so that a fix
@@ -45,6 +48,7 @@ const E: Expect = Expect {
     absent: &[],
     at: &[],
     decided: &[],
+    ports: &[],
     clean: false,
     known: &[],
 };
@@ -460,6 +464,23 @@ fixtures! {
         decided: &[("huawei-csi/controller-to-storage-management", 50)],
         ..E
     },
+    huawei_csi_helm_custom_ports => Expect {
+        file: "fixtures/huawei-csi/huawei-csi-helm-custom-ports.yaml",
+        flows: &[
+            // No host firewall in this run: only the ports change. The iptables layer fixture
+            // `huawei-csi-controller-helm-custom-ports` lints this file with one.
+            ("huawei-csi/apiserver-to-controller-webhook", "ungoverned"),
+            ("huawei-csi/kubelet-to-controller-liveness", "ungoverned"),
+            ("huawei-csi/kubelet-to-node-liveness", "ungoverned"),
+        ],
+        absent: &["PM601", "PM602"],
+        ports: &[
+            ("huawei-csi/apiserver-to-controller-webhook", 5443, 96),
+            ("huawei-csi/kubelet-to-controller-liveness", 9818, 34),
+            ("huawei-csi/kubelet-to-node-liveness", 9800, 248),
+        ],
+        ..E
+    },
     huawei_csi_cluster_dns_admits_pods_only => Expect {
         file: "fixtures/huawei-csi/huawei-csi-cluster-dns-admits-pods-only.yaml",
         flows: &[
@@ -600,6 +621,25 @@ fn check(e: &Expect, name: &str) {
             flow.decided_by
         );
     }
+    for (id, port, line) in e.ports {
+        let flow = report
+            .flows
+            .iter()
+            .find(|f| f.id == *id)
+            .unwrap_or_else(|| panic!("{file}: flow {id} not in the report"));
+        assert_eq!(flow.ports, vec![port.to_string()], "{file}: ports of {id}");
+        let at = flow.port_source.as_ref().and_then(|s| s.at.clone());
+        let want = format!("{file}:{line}:");
+        assert!(
+            at.as_deref().is_some_and(|a| a.starts_with(&want)),
+            "{file}: flow {id} should take its port from line {line}, not {at:?}"
+        );
+        assert!(
+            flow.reason.contains(&want),
+            "{file}: the reason of {id} should name {want}: {}",
+            flow.reason
+        );
+    }
     if e.clean {
         let loud: Vec<&String> = report
             .findings
@@ -687,7 +727,7 @@ fn every_fixture_is_in_the_table() {
         "profiles without a manifest: {orphans:?}"
     );
     for e in &table {
-        let located = !e.at.is_empty() || !e.decided.is_empty();
+        let located = !e.at.is_empty() || !e.decided.is_empty() || !e.ports.is_empty();
         assert!(located, "{}: assert at least one line", e.file);
     }
 }

@@ -53,7 +53,9 @@ fn read_container(c: &Node, init: bool, findings: &mut Vec<Finding>) -> R<Contai
                                 text,
                                 loc: item.loc.clone(),
                             }),
-                            None => findings.push(*type_error(item, &format!("{key}[]"), "a string")),
+                            None => {
+                                findings.push(*type_error(item, &format!("{key}[]"), "a string"))
+                            }
                         }
                     }
                 }
@@ -124,7 +126,9 @@ fn read_env(e: &Node) -> R<EnvVar> {
     if e.as_map().is_none() {
         return Err(type_error(e, "env[]", "a mapping with name and value"));
     }
-    let name_node = e.get("name").ok_or_else(|| type_error(e, "env[].name", "a string"))?;
+    let name_node = e
+        .get("name")
+        .ok_or_else(|| type_error(e, "env[].name", "a string"))?;
     let name = name_node
         .as_str()
         .ok_or_else(|| type_error(name_node, "env[].name", "a string"))?;
@@ -134,7 +138,9 @@ fn read_env(e: &Node) -> R<EnvVar> {
     } else {
         match e.get("value").filter(|v| !v.is_null()) {
             None => Some(String::new()),
-            Some(v) => Some(scalar_text(v).ok_or_else(|| type_error(v, "env[].value", "a string"))?),
+            Some(v) => {
+                Some(scalar_text(v).ok_or_else(|| type_error(v, "env[].value", "a string"))?)
+            }
         }
     };
     Ok(EnvVar {
@@ -174,7 +180,11 @@ pub fn read_service(node: &Node) -> R<Service> {
     if let Some(spec) = spec {
         for p in opt_seq(spec, "ports")?.unwrap_or_default() {
             if p.as_map().is_none() {
-                return Err(type_error(p, "ports[]", "a mapping with port and targetPort"));
+                return Err(type_error(
+                    p,
+                    "ports[]",
+                    "a mapping with port and targetPort",
+                ));
             }
             let Some(port_node) = p.get("port") else {
                 continue;
@@ -192,7 +202,11 @@ pub fn read_service(node: &Node) -> R<Service> {
                 }),
                 Some(_) => {
                     let t = target.unwrap_or(port_node);
-                    return Err(type_error(t, "targetPort", "a port number or a container port's name"));
+                    return Err(type_error(
+                        t,
+                        "targetPort",
+                        "a port number or a container port's name",
+                    ));
                 }
             };
             ports.push(ServicePort {
