@@ -481,6 +481,31 @@ fixtures! {
         ],
         ..E
     },
+    huawei_csi_manual_deploy_ports_disagree => Expect {
+        file: "fixtures/huawei-csi/huawei-csi-manual-deploy-ports-disagree.yaml",
+        flows: &[
+            ("huawei-csi/apiserver-to-controller-webhook", "ungoverned"),
+            ("huawei-csi/kubelet-to-controller-liveness", "ungoverned"),
+        ],
+        rules: &["PM601"],
+        absent: &["PM602"],
+        // The flags win; the stale containerPorts, probe port and Service targetPort are PM601.
+        ports: &[
+            ("huawei-csi/apiserver-to-controller-webhook", 5443, 56),
+            ("huawei-csi/kubelet-to-controller-liveness", 9818, 31),
+        ],
+        at: &[("PM601", 62), ("PM601", 80), ("PM601", 85), ("PM601", 107)],
+        ..E
+    },
+    huawei_csi_webhook_port_from_configmap => Expect {
+        file: "fixtures/huawei-csi/huawei-csi-webhook-port-from-configmap.yaml",
+        // Not resolvable: the chart's default stays, never the containerPort's 5443.
+        flows: &[("huawei-csi/apiserver-to-controller-webhook", "ungoverned")],
+        rules: &["PM602"],
+        absent: &["PM601"],
+        at: &[("PM602", 39)],
+        ..E
+    },
     huawei_csi_cluster_dns_admits_pods_only => Expect {
         file: "fixtures/huawei-csi/huawei-csi-cluster-dns-admits-pods-only.yaml",
         flows: &[
@@ -619,6 +644,19 @@ fn check(e: &Expect, name: &str) {
                 .any(|d| d.line == *line && d.file == file),
             "{file}: flow {id} should be decided at line {line}: {:?}",
             flow.decided_by
+        );
+    }
+    if e.rules.contains(&"PM602") {
+        // The unresolved port keeps the chart's default, and the flow says so.
+        let noted: Vec<&str> = report
+            .flows
+            .iter()
+            .filter(|f| f.port_source.as_ref().is_some_and(|s| s.from == "chart"))
+            .map(|f| f.reason.as_str())
+            .collect();
+        assert!(
+            noted.iter().any(|r| r.contains("cannot be resolved")),
+            "{file}: a flow should note the unresolved port: {noted:?}"
         );
     }
     for (id, port, line) in e.ports {
