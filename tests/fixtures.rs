@@ -16,6 +16,8 @@ struct Expect {
     file: &'static str,
     /// `(flow id, status)` pairs, looked up in `report.flows`.
     flows: &'static [(&'static str, &'static str)],
+    /// Flows the matrix has that must not be required here (not in `report.flows`).
+    not_required: &'static [&'static str],
     /// Rule ids that must appear among the findings.
     rules: &'static [&'static str],
     /// Rule ids that must not appear.
@@ -44,6 +46,7 @@ struct Known {
 const E: Expect = Expect {
     file: "",
     flows: &[],
+    not_required: &[],
     rules: &[],
     absent: &[],
     at: &[],
@@ -333,6 +336,54 @@ fixtures! {
         decided: &[("trident/controller-to-apiserver-api", 25)],
         ..E
     },
+    trident_node_probe_port_changed => Expect {
+        file: "fixtures/trident/trident-node-probe-port-changed.yaml",
+        // The iptables layer fixture `trident-node-probe-port-changed` adds the node's firewall.
+        flows: &[("trident/kubelet-to-node-probe", "ungoverned")],
+        absent: &["PM601", "PM602"],
+        ports: &[("trident/kubelet-to-node-probe", 17600, 58)],
+        ..E
+    },
+    trident_controller_https_metrics => Expect {
+        file: "fixtures/trident/trident-controller-https-metrics.yaml",
+        flows: &[
+            ("trident/prometheus-to-controller-https-metrics", "allowed"),
+            ("trident/node-to-controller-backchannel", "allowed"),
+        ],
+        // --https_metrics in the args: 8444 is required, 8001 is not (no PM101 for it).
+        not_required: &["trident/prometheus-to-controller-metrics"],
+        absent: &["PM101", "PM203", "PM601", "PM602"],
+        decided: &[("trident/prometheus-to-controller-https-metrics", 126)],
+        ports: &[("trident/node-to-controller-backchannel", 8443, 47)],
+        ..E
+    },
+    trident_https_metrics_profile => Expect {
+        file: "fixtures/trident/trident-https-metrics-profile.yaml",
+        flows: &[
+            ("trident/prometheus-to-controller-https-metrics", "allowed"),
+            ("trident/node-to-controller-backchannel", "allowed"),
+        ],
+        not_required: &["trident/prometheus-to-controller-metrics"],
+        absent: &["PM101", "PM203"],
+        decided: &[("trident/prometheus-to-controller-https-metrics", 20)],
+        ..E
+    },
+    trident_controller_host_network_node_resolver => Expect {
+        file: "fixtures/trident/trident-controller-host-network-node-resolver.yaml",
+        flows: &[
+            ("trident/node-to-cluster-dns-udp", "blocked"),
+            ("trident/node-to-cluster-dns-tcp", "blocked"),
+            ("trident/operator-to-cluster-dns-udp", "allowed"),
+        ],
+        // Host network without ClusterFirstWithHostNet: the node's resolver, no CoreDNS flow.
+        not_required: &[
+            "trident/controller-to-cluster-dns-udp",
+            "trident/controller-to-cluster-dns-tcp",
+        ],
+        rules: &["PM101"],
+        at: &[("PM101", 47)],
+        ..E
+    },
     // ------------------------------------------------------------- huawei-csi
     huawei_csi_networkpolicies_ungoverned => Expect {
         file: "fixtures/huawei-csi/huawei-csi-networkpolicies-ungoverned.yaml",
@@ -610,6 +661,12 @@ fn check(e: &Expect, name: &str) {
             flow.status, *status,
             "{file}: flow {id} is {} ({}), expected {status}",
             flow.status, flow.reason
+        );
+    }
+    for id in e.not_required {
+        assert!(
+            report.flows.iter().all(|f| f.id != *id),
+            "{file}: flow {id} should not be required"
         );
     }
     for rule in e.rules {
