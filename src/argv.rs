@@ -13,6 +13,10 @@ use std::collections::BTreeMap;
 /// character: it cannot be confused with digits, `:` or brackets.
 const UNKNOWN: char = '\u{E000}';
 
+/// Longest expansion kept. Variables that refer to each other twice per level double in size
+/// with every level; past this the rest of the value counts as unknown.
+const MAX_EXPANDED: usize = 16 * 1024;
+
 /// A string after expansion, with the names of the variables it could not expand.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Expanded {
@@ -80,10 +84,14 @@ pub fn expand(text: &str, vars: &BTreeMap<String, Option<Expanded>>) -> Expanded
                 Some(end) => {
                     let name = &inner[..end];
                     match vars.get(name) {
-                        Some(Some(v)) => {
+                        Some(Some(v)) if out.text.len() + v.text.len() <= MAX_EXPANDED => {
                             out.text.push_str(&v.text);
                             out.unknown.extend(v.unknown.iter().cloned());
-                            out.used.extend(v.used.iter().cloned());
+                            for u in &v.used {
+                                if !out.used.iter().any(|(n, _)| *n == u.0) {
+                                    out.used.push(u.clone());
+                                }
+                            }
                         }
                         _ => {
                             out.text.push(UNKNOWN);
@@ -320,6 +328,23 @@ mod tests {
             port(&c, "--r", false),
             Err(PortError::Unknown(vec!["NOPE".into()]))
         );
+    }
+
+    #[test]
+    fn self_doubling_variables_stay_bounded() {
+        let mut env = vec![("V0".to_string(), Some("1".to_string()))];
+        for i in 1..64 {
+            env.push((format!("V{i}"), Some(format!("$(V{})$(V{})", i - 1, i - 1))));
+        }
+        let refs: Vec<(&str, Option<&str>)> = env
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_deref()))
+            .collect();
+        let c = container(&["--port=$(V63)"], &refs);
+        let v = flag(&c, "--port").unwrap().value.unwrap();
+        assert!(v.text.len() <= MAX_EXPANDED + 4, "{}", v.text.len());
+        assert!(!v.is_known());
+        assert!(v.used.len() <= 64);
     }
 
     #[test]

@@ -271,7 +271,12 @@ pub fn workload_rules() -> Vec<RuleMeta> {
             PORTS_DISAGREE,
             Severity::Warning,
             "Workload's port settings disagree",
-            "A driver's workload sets one of the matrix's configurable ports in more than one              place (a flag in the container's args, a containerPort, a probe's port, a Service's              targetPort) and the places name different ports. The process listens where its              flag says, so portmatrix checks that port; the others are stale: a probe that              checks the wrong port restarts the pod, a Service that targets it reaches nothing,              and a firewall rule written from the containerPort opens the wrong port.",
+            "A driver's workload sets one of the matrix's configurable ports in more than one \
+             place (a flag in the container's args, a containerPort, a probe's port, a Service's \
+             targetPort) and the places name different ports. The process listens where its \
+             flag says, so portmatrix checks that port; the others are stale: a probe that \
+             checks the wrong port restarts the pod, a Service that targets it reaches nothing, \
+             and a firewall rule written from the containerPort opens the wrong port.",
             "Set the same port in every place, or remove the stale one.",
             file,
         ),
@@ -279,8 +284,13 @@ pub fn workload_rules() -> Vec<RuleMeta> {
             PORT_UNRESOLVED,
             Severity::Warning,
             "Workload's port cannot be resolved",
-            "A driver's workload sets a configurable port (or a feature flag) through something              portmatrix cannot read: a `$(VAR)` whose value comes from a field, ConfigMap or              Secret at run time, or a value that is not a port. portmatrix does not guess: it              checks the chart's default port, which may not be the one the process uses, so the              verdicts of the flows on that port may be wrong.",
-            "Write the port as a literal in the args, or give it in the profile              (`drivers.<driver>.ports.<key>`), which takes precedence.",
+            "A driver's workload sets a configurable port (or a feature flag) through something \
+             portmatrix cannot read: a `$(VAR)` whose value comes from a field, ConfigMap or \
+             Secret at run time, or a value that is not a port. portmatrix does not guess: it \
+             checks the chart's default port, which may not be the one the process uses, so the \
+             verdicts of the flows on that port may be wrong.",
+            "Write the port as a literal in the args, or give it in the profile \
+             (`drivers.<driver>.ports.<key>`), which takes precedence.",
             file,
         ),
     ]
