@@ -262,10 +262,10 @@ pub fn suppression_rules() -> Vec<RuleMeta> {
     ]
 }
 
-/// What the drivers' workloads say about their ports (see `src/workload_settings.rs`).
+/// What the drivers' workloads say about their ports (see `src/workload_settings/mod.rs`).
 pub fn workload_rules() -> Vec<RuleMeta> {
     use crate::workload_settings::{PORTS_DISAGREE, PORT_UNRESOLVED};
-    let file = "src/workload_settings.rs";
+    let file = "src/workload_settings/mod.rs";
     vec![
         meta(
             PORTS_DISAGREE,

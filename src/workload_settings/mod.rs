@@ -584,3 +584,6 @@ fn named_port(c: &Container, name: &str) -> Option<u16> {
         .find(|p| p.name.as_deref() == Some(name))
         .and_then(|p| u16::try_from(p.port).ok())
 }
+
+#[cfg(test)]
+mod tests;
