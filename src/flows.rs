@@ -7,6 +7,7 @@ use crate::model::{Labels, Model, NetworkPolicy, PortValue, Workload};
 use crate::net::{self, AddrRange};
 use crate::profile::Profile;
 use crate::source::Loc;
+use crate::workload_settings::{PortSetting, Settings};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -87,6 +88,10 @@ pub struct RequiredFlow {
     pub kind: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub security_note: Option<String>,
+    /// Where the port came from, when the profile or a workload set it (absent: the chart's
+    /// default).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port_source: Option<crate::workload_settings::PortSource>,
     pub atoms: Vec<Atom>,
     pub approximate: bool,
     /// What Calico, Cilium, AdminNetworkPolicy and host firewalls decide (absent: none given).
@@ -310,21 +315,20 @@ fn host_addresses(profile: &Profile, role: &str) -> Option<Vec<String>> {
     (!list.is_empty()).then_some(list)
 }
 
-fn port_ranges(flow: &Flow, matrix: &Matrix, profile: &Profile) -> Vec<(u16, u16)> {
-    if let Some(key) = &flow.port_key {
-        let dp = profile.driver(&matrix.driver);
-        if let Some(p) = dp.ports.get(key) {
-            return vec![(*p, *p)];
-        }
-        if let Some(p) = matrix.ports.get(key) {
-            return vec![(p.default, p.default)];
-        }
+/// A flow's ports: the configurable port it names, as the profile, the workload or the chart
+/// sets it (see `crate::workload_settings`), else the matrix's own ports.
+fn port_ranges<'s>(
+    flow: &Flow,
+    settings: &'s Settings,
+) -> (Vec<(u16, u16)>, Option<&'s PortSetting>) {
+    if let Some(setting) = flow.port_key.as_ref().and_then(|k| settings.ports.get(k)) {
+        return (vec![(setting.port, setting.port)], Some(setting));
     }
-    flow.port_ranges()
+    (flow.port_ranges(), None)
 }
 
-/// Why a matrix row is not required under the profile, or `None` when it is.
-fn inactive_reason(flow: &Flow, features: &BTreeMap<String, bool>) -> Option<String> {
+/// Why a matrix row is not required under the profile and the input, or `None` when it is.
+fn inactive_reason(flow: &Flow, settings: &Settings) -> Option<String> {
     match flow.status.as_str() {
         "stale" => {
             return Some("kept from the vendor's table, but gone from the driver's code".into())
@@ -332,16 +336,26 @@ fn inactive_reason(flow: &Flow, features: &BTreeMap<String, bool>) -> Option<Str
         "local-only" => return Some("bound to localhost: no network flow needs it".into()),
         _ => {}
     }
-    if flow.when.is_empty()
-        || flow
-            .when
-            .iter()
-            .any(|w| features.get(w).copied().unwrap_or(false))
-    {
-        None
-    } else {
-        Some(format!("only needed with {}", flow.when.join(" or ")))
+    if flow.when.is_empty() {
+        // A source that resolves names elsewhere needs no cluster-DNS flow. Rows with a `when`
+        // are switched by their feature instead.
+        if flow.to == "cluster-dns" {
+            if let Some(why) = settings.no_cluster_dns.get(&flow.from) {
+                return Some(why.clone());
+            }
+        }
+        return None;
     }
+    if flow.when.iter().any(|w| settings.feature(w)) {
+        return None;
+    }
+    let mut out = format!("only needed with {}", flow.when.join(" or "));
+    for w in &flow.when {
+        if let Some(why) = settings.features.get(w).and_then(|f| f.why.as_ref()) {
+            out.push_str(&format!("; {w} is off: {why}"));
+        }
+    }
+    Some(out)
 }
 
 /// Policies indexed by namespace.
@@ -358,15 +372,15 @@ pub fn resolve_flows(
     matrix: &Matrix,
     profile: &Profile,
     components: &[ResolvedComponent],
+    settings: &Settings,
     by_ns: &HashMap<&str, Vec<&NetworkPolicy>>,
     layers: &crate::layers::Layers,
 ) -> (Vec<RequiredFlow>, Vec<InactiveFlow>) {
-    let features = profile.features(matrix);
     let mut required = Vec::new();
     let mut inactive = Vec::new();
     for flow in &matrix.flows {
-        let ranges = port_ranges(flow, matrix, profile);
-        if let Some(why) = inactive_reason(flow, &features) {
+        let (ranges, setting) = port_ranges(flow, settings);
+        if let Some(why) = inactive_reason(flow, settings) {
             inactive.push(InactiveFlow {
                 id: flow.id.clone(),
                 driver: matrix.driver.clone(),
@@ -387,13 +401,18 @@ pub fn resolve_flows(
             protocol: flow.protocol.to_uppercase(),
             protocols: flow.protocols(),
             port_ranges: ranges.iter().map(|&(a, b)| [a, b]).collect(),
-            service: flow
-                .service
-                .as_ref()
-                .map(|s| format!("{}:{}", s.name, s.port)),
+            service: flow.service.as_ref().map(|s| {
+                // The input's Service may map another port to the one the workload uses.
+                let port = setting
+                    .and_then(|p| p.service_port.as_ref())
+                    .filter(|(name, _)| *name == s.name)
+                    .map_or(s.port, |(_, p)| *p);
+                format!("{}:{port}", s.name)
+            }),
             purpose: flow.purpose.clone(),
             kind: flow.kind.clone(),
             security_note: flow.security_note.clone(),
+            port_source: setting.and_then(|p| p.source.clone()),
             from,
             to,
             atoms,

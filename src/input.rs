@@ -21,6 +21,8 @@ pub struct InputDocument {
     pub flows: Vec<RequiredFlow>,
     /// Maps the location ids in `json` back to locations.
     pub locations: Vec<crate::source::Loc>,
+    /// What the drivers' workloads say about their ports that does not add up (PM601, PM602).
+    pub findings: Vec<Finding>,
 }
 
 #[derive(Serialize)]
@@ -68,8 +70,18 @@ pub fn relevant_namespaces(
     }
     let mut required = Vec::new();
     for m in matrices {
-        required
-            .extend(flows::resolve_flows(m, profile, &components, &by_ns, &Default::default()).0);
+        let settings = crate::workload_settings::resolve(m, profile, &components, model);
+        required.extend(
+            flows::resolve_flows(
+                m,
+                profile,
+                &components,
+                &settings,
+                &by_ns,
+                &Default::default(),
+            )
+            .0,
+        );
     }
     namespaces_of(&components, &required)
 }
@@ -110,8 +122,18 @@ pub fn build(matrices: &[&Matrix], profile: &Profile, model: &Model) -> InputDoc
     }
     let mut required: Vec<RequiredFlow> = Vec::new();
     let mut inactive: Vec<InactiveFlow> = Vec::new();
+    let mut findings = Vec::new();
     for m in matrices {
-        let (r, i) = flows::resolve_flows(m, profile, &components, &by_ns, &model.layers);
+        let mut settings = crate::workload_settings::resolve(m, profile, &components, model);
+        let (r, i) =
+            flows::resolve_flows(m, profile, &components, &settings, &by_ns, &model.layers);
+        // What the workloads say about a port matters only where a required flow uses it.
+        for f in m.flows.iter().filter(|f| r.iter().any(|x| x.id == f.id)) {
+            if let Some(p) = f.port_key.as_ref().and_then(|k| settings.ports.get_mut(k)) {
+                findings.append(&mut p.findings);
+            }
+        }
+        findings.append(&mut settings.findings);
         required.extend(r);
         inactive.extend(i);
     }
@@ -227,6 +249,7 @@ pub fn build(matrices: &[&Matrix], profile: &Profile, model: &Model) -> InputDoc
         json,
         flows: required,
         locations,
+        findings,
     }
 }
 
@@ -292,6 +315,9 @@ pub fn assemble(
         if f.approximate {
             reason.push_str(" (approximate: too many address pieces to check each one)");
         }
+        if let (Some(source), [[port, _]]) = (&f.port_source, f.port_ranges.as_slice()) {
+            reason.push_str(&format!("; {}", source.describe(*port)));
+        }
         flows.push(FlowReport {
             id: f.id.clone(),
             driver: f.driver.clone(),
@@ -304,6 +330,7 @@ pub fn assemble(
             status: v.status.clone(),
             reason,
             decided_by,
+            port_source: f.port_source.clone(),
         });
     }
     for ef in result.findings {

@@ -4,6 +4,7 @@
 //! The core does no I/O: front ends (the CLI, the WASM module) hand it [`SourceFile`]s and render
 //! the [`Report`] it returns. One call does the work: [`lint`].
 
+pub mod argv;
 pub mod bundle;
 pub mod engine;
 pub mod examples;
@@ -23,6 +24,7 @@ pub mod rules;
 pub mod schema;
 pub mod source;
 pub mod suppress;
+pub mod workload_settings;
 pub mod yaml;
 
 pub use finding::{Finding, Severity};
@@ -188,7 +190,8 @@ fn prepare(request: &LintRequest) -> Result<Prepared, UsageError> {
     for pol in &model.layers.policies {
         findings.extend(layers::anomaly::policy(pol));
     }
-    let doc = input::build(&selected, &profile, &model);
+    let mut doc = input::build(&selected, &profile, &model);
+    findings.append(&mut doc.findings);
     Ok(Prepared {
         doc,
         findings,

@@ -45,6 +45,21 @@ pub struct Feature {
     pub description: String,
     #[serde(default)]
     pub default: bool,
+    /// Read the switch from a boolean flag of a component's container, when the input shows it.
+    #[serde(default)]
+    pub detect: Option<FlagRef>,
+    /// The chart turns this feature off when any of these is on (unless the profile or the
+    /// workload says otherwise): Trident's `--metrics` gives way to `--https_metrics`.
+    #[serde(default)]
+    pub off_with: Vec<String>,
+}
+
+/// A boolean flag of one container of a component's workload.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FlagRef {
+    pub component: String,
+    pub container: String,
+    pub flag: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -60,6 +75,54 @@ pub struct ConfigurablePort {
     pub note: Option<String>,
     #[serde(default)]
     pub sources: Vec<Citation>,
+    /// Where a component's workload sets the port, strongest first.
+    #[serde(default)]
+    pub set_by: Option<SetBy>,
+}
+
+/// The places in one component's workload that set a configurable port.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SetBy {
+    pub component: String,
+    pub sources: Vec<PortSourceSpec>,
+}
+
+/// One place that sets a port: a flag in a container's `command`/`args`, a `containerPort`, a
+/// probe's port, or a Service port's `targetPort`. Exactly one of `arg`, `container_port`,
+/// `probe` and `service` is set (the schema checks it).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PortSourceSpec {
+    #[serde(default)]
+    pub container: Option<String>,
+    /// A flag, such as `--web-hook-port` (one or two dashes match either).
+    #[serde(default)]
+    pub arg: Option<String>,
+    /// `port` (the flag's value is the port) or `address` (`host:port`).
+    #[serde(default)]
+    pub value: Option<String>,
+    /// The port the program listens on when its container runs without the flag.
+    #[serde(default)]
+    pub flag_default: Option<u16>,
+    /// A container port by name, or by its index in the container's `ports`.
+    #[serde(default)]
+    pub container_port: Option<ContainerPortRef>,
+    /// `liveness`, `readiness` or `startup`.
+    #[serde(default)]
+    pub probe: Option<String>,
+    /// A Service (in the component's namespace) whose port `service_port` targets the port.
+    #[serde(default)]
+    pub service: Option<String>,
+    #[serde(default)]
+    pub service_port: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum ContainerPortRef {
+    Index(usize),
+    Name(String),
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -278,6 +341,23 @@ pub fn parse_located(name: &str, text: &str) -> Result<Matrix, Vec<Finding>> {
             root.loc.clone(),
         )]
     })?;
+    let references = validate_references(&matrix);
+    if !references.is_empty() {
+        return Err(references
+            .into_iter()
+            .map(|(path, message)| {
+                let node = path
+                    .iter()
+                    .try_fold(&root, |n, k| n.get(k))
+                    .unwrap_or(&root);
+                error(
+                    message,
+                    "name a key of `components` or `features`",
+                    node.loc.clone(),
+                )
+            })
+            .collect());
+    }
     validate(&matrix).map_err(|problems| {
         problems
             .into_iter()
@@ -393,6 +473,58 @@ fn validate(m: &Matrix) -> Result<(), Vec<Problem>> {
     } else {
         Err(out)
     }
+}
+
+/// Checks the references of `ports.*.set_by` and `features.*.{detect,off_with}`; each problem
+/// is `(path of the node at fault, message)`.
+fn validate_references(m: &Matrix) -> Vec<(Vec<String>, String)> {
+    let mut out = Vec::new();
+    let component = |c: &str| m.components.contains_key(c);
+    for (key, p) in &m.ports {
+        if let Some(set_by) = &p.set_by {
+            if !component(&set_by.component) {
+                out.push((
+                    vec![
+                        "ports".into(),
+                        key.clone(),
+                        "set_by".into(),
+                        "component".into(),
+                    ],
+                    format!(
+                        "port `{key}` is set by unknown component `{}`",
+                        set_by.component
+                    ),
+                ));
+            }
+        }
+    }
+    for (key, f) in &m.features {
+        if let Some(d) = &f.detect {
+            if !component(&d.component) {
+                out.push((
+                    vec![
+                        "features".into(),
+                        key.clone(),
+                        "detect".into(),
+                        "component".into(),
+                    ],
+                    format!(
+                        "feature `{key}` is detected on unknown component `{}`",
+                        d.component
+                    ),
+                ));
+            }
+        }
+        for other in &f.off_with {
+            if !m.features.contains_key(other) || other == key {
+                out.push((
+                    vec!["features".into(), key.clone(), "off_with".into()],
+                    format!("feature `{key}` is turned off with unknown feature `{other}`"),
+                ));
+            }
+        }
+    }
+    out
 }
 
 /// Loads every built-in matrix. They are checked by tests, so failure here is a build defect.

@@ -141,6 +141,82 @@ pub struct Workload {
     pub host_network: bool,
     pub container_ports: Vec<ContainerPort>,
     pub loc: Loc,
+    /// `spec.dnsPolicy` as written (absent: `ClusterFirst`).
+    #[serde(skip)]
+    pub dns_policy: Option<String>,
+    /// The containers (and init containers), with what they say about their ports.
+    #[serde(skip)]
+    pub containers: Vec<Container>,
+}
+
+/// One container of a pod template: its argv, environment, ports and probes, each located.
+#[derive(Debug, Clone, Default)]
+pub struct Container {
+    pub name: String,
+    pub init: bool,
+    /// `command` then `args`, as written (before `$(VAR)` expansion).
+    pub argv: Vec<Arg>,
+    /// Whether `command` or `args` is written at all. When neither is, the image's own
+    /// entrypoint and arguments run, which the manifest does not show.
+    pub argv_written: bool,
+    pub env: Vec<EnvVar>,
+    /// `envFrom` is set: variables may come from a ConfigMap or Secret the input does not show.
+    pub env_from: bool,
+    pub ports: Vec<DeclaredPort>,
+    pub probes: Vec<Probe>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Arg {
+    pub text: String,
+    pub loc: Loc,
+}
+
+/// An `env` entry. `value` is `None` for `valueFrom` (a field, ConfigMap or Secret reference).
+#[derive(Debug, Clone)]
+pub struct EnvVar {
+    pub name: String,
+    pub value: Option<String>,
+    pub loc: Loc,
+}
+
+/// A `containerPort` with where it is written.
+#[derive(Debug, Clone)]
+pub struct DeclaredPort {
+    pub name: Option<String>,
+    pub port: i64,
+    pub protocol: String,
+    pub loc: Loc,
+}
+
+/// The port a `livenessProbe`, `readinessProbe` or `startupProbe` checks.
+#[derive(Debug, Clone)]
+pub struct Probe {
+    /// `liveness`, `readiness` or `startup`.
+    pub kind: String,
+    pub port: PortValue,
+    pub loc: Loc,
+}
+
+/// A v1 Service: which pods it selects and where its ports lead.
+#[derive(Debug, Clone)]
+pub struct Service {
+    pub name: String,
+    pub namespace: String,
+    pub selector: Labels,
+    pub ports: Vec<ServicePort>,
+    pub loc: Loc,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServicePort {
+    pub name: Option<String>,
+    pub port: i64,
+    pub protocol: String,
+    /// `targetPort` (absent: the same as `port`).
+    pub target_port: Option<PortValue>,
+    /// Where `targetPort` is written, else the port entry.
+    pub loc: Loc,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -166,6 +242,7 @@ pub struct Model {
     pub network_policies: Vec<NetworkPolicy>,
     pub namespaces: Vec<Namespace>,
     pub workloads: Vec<Workload>,
+    pub services: Vec<Service>,
     pub unsupported: Vec<Unsupported>,
     /// Policies read, checked and then dropped because no flow can reach their namespace.
     pub omitted_policies: usize,
@@ -181,6 +258,7 @@ impl Model {
         self.network_policies.extend(other.network_policies);
         self.namespaces.extend(other.namespaces);
         self.workloads.extend(other.workloads);
+        self.services.extend(other.services);
         self.unsupported.extend(other.unsupported);
         self.omitted_policies += other.omitted_policies;
         self.rejected_policies += other.rejected_policies;

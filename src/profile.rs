@@ -126,7 +126,8 @@ impl Default for ClusterProfile {
 }
 
 impl Profile {
-    /// The features in force for a driver: the matrix's defaults, then the profile's switches.
+    /// The matrix's defaults, then the profile's switches. The flows use
+    /// `workload_settings::resolve`, which also reads the switches the workloads show.
     pub fn features(&self, matrix: &Matrix) -> BTreeMap<String, bool> {
         let mut out: BTreeMap<String, bool> = matrix
             .features

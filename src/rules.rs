@@ -262,9 +262,44 @@ pub fn suppression_rules() -> Vec<RuleMeta> {
     ]
 }
 
+/// What the drivers' workloads say about their ports (see `src/workload_settings/mod.rs`).
+pub fn workload_rules() -> Vec<RuleMeta> {
+    use crate::workload_settings::{PORTS_DISAGREE, PORT_UNRESOLVED};
+    let file = "src/workload_settings/mod.rs";
+    vec![
+        meta(
+            PORTS_DISAGREE,
+            Severity::Warning,
+            "Workload's port settings disagree",
+            "A driver's workload sets one of the matrix's configurable ports in more than one \
+             place (a flag in the container's args, a containerPort, a probe's port, a Service's \
+             targetPort) and the places name different ports. The process listens where its \
+             flag says, so portmatrix checks that port; the others are stale: a probe that \
+             checks the wrong port restarts the pod, a Service that targets it reaches nothing, \
+             and a firewall rule written from the containerPort opens the wrong port.",
+            "Set the same port in every place, or remove the stale one.",
+            file,
+        ),
+        meta(
+            PORT_UNRESOLVED,
+            Severity::Warning,
+            "Workload's port cannot be resolved",
+            "A driver's workload sets a configurable port (or a feature flag) through something \
+             portmatrix cannot read: a `$(VAR)` whose value comes from a field, ConfigMap or \
+             Secret at run time, or a value that is not a port. portmatrix does not guess: it \
+             checks the chart's default port, which may not be the one the process uses, so the \
+             verdicts of the flows on that port may be wrong.",
+            "Write the port as a literal in the args, or give it in the profile \
+             (`drivers.<driver>.ports.<key>`), which takes precedence.",
+            file,
+        ),
+    ]
+}
+
 /// Every rule: the Rust-implemented ones and the bundle's, sorted by id.
 pub fn registry() -> Result<Vec<RuleMeta>, String> {
     let mut rules = rust_rules();
+    rules.extend(workload_rules());
     rules.extend(suppression_rules());
     rules.extend(anomaly_rules());
     for (file, text) in crate::bundle::POLICIES {

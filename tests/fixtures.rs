@@ -16,6 +16,8 @@ struct Expect {
     file: &'static str,
     /// `(flow id, status)` pairs, looked up in `report.flows`.
     flows: &'static [(&'static str, &'static str)],
+    /// Flows the matrix has that must not be required here (not in `report.flows`).
+    not_required: &'static [&'static str],
     /// Rule ids that must appear among the findings.
     rules: &'static [&'static str],
     /// Rule ids that must not appear.
@@ -24,6 +26,9 @@ struct Expect {
     at: &'static [(&'static str, u32)],
     /// `(flow id, line)`: the flow's `decided_by` names that line of the manifest.
     decided: &'static [(&'static str, u32)],
+    /// `(flow id, port, line)`: the flow checks `port`, which the manifest sets at `line`
+    /// (the report's `port_source.at`).
+    ports: &'static [(&'static str, u16, u32)],
     /// No finding of severity error or warning.
     clean: bool,
     /// Where the tool's answer disagrees with DOMAIN.md. Asserted as it is today, so that a fix
@@ -41,10 +46,12 @@ struct Known {
 const E: Expect = Expect {
     file: "",
     flows: &[],
+    not_required: &[],
     rules: &[],
     absent: &[],
     at: &[],
     decided: &[],
+    ports: &[],
     clean: false,
     known: &[],
 };
@@ -329,6 +336,54 @@ fixtures! {
         decided: &[("trident/controller-to-apiserver-api", 25)],
         ..E
     },
+    trident_node_probe_port_changed => Expect {
+        file: "fixtures/trident/trident-node-probe-port-changed.yaml",
+        // The iptables layer fixture `trident-node-probe-port-changed` adds the node's firewall.
+        flows: &[("trident/kubelet-to-node-probe", "ungoverned")],
+        absent: &["PM601", "PM602"],
+        ports: &[("trident/kubelet-to-node-probe", 17600, 58)],
+        ..E
+    },
+    trident_controller_https_metrics => Expect {
+        file: "fixtures/trident/trident-controller-https-metrics.yaml",
+        flows: &[
+            ("trident/prometheus-to-controller-https-metrics", "allowed"),
+            ("trident/node-to-controller-backchannel", "allowed"),
+        ],
+        // --https_metrics in the args: 8444 is required, 8001 is not (no PM101 for it).
+        not_required: &["trident/prometheus-to-controller-metrics"],
+        absent: &["PM101", "PM203", "PM601", "PM602"],
+        decided: &[("trident/prometheus-to-controller-https-metrics", 126)],
+        ports: &[("trident/node-to-controller-backchannel", 8443, 47)],
+        ..E
+    },
+    trident_https_metrics_profile => Expect {
+        file: "fixtures/trident/trident-https-metrics-profile.yaml",
+        flows: &[
+            ("trident/prometheus-to-controller-https-metrics", "allowed"),
+            ("trident/node-to-controller-backchannel", "allowed"),
+        ],
+        not_required: &["trident/prometheus-to-controller-metrics"],
+        absent: &["PM101", "PM203"],
+        decided: &[("trident/prometheus-to-controller-https-metrics", 20)],
+        ..E
+    },
+    trident_controller_host_network_node_resolver => Expect {
+        file: "fixtures/trident/trident-controller-host-network-node-resolver.yaml",
+        flows: &[
+            ("trident/node-to-cluster-dns-udp", "blocked"),
+            ("trident/node-to-cluster-dns-tcp", "blocked"),
+            ("trident/operator-to-cluster-dns-udp", "allowed"),
+        ],
+        // Host network without ClusterFirstWithHostNet: the node's resolver, no CoreDNS flow.
+        not_required: &[
+            "trident/controller-to-cluster-dns-udp",
+            "trident/controller-to-cluster-dns-tcp",
+        ],
+        rules: &["PM101"],
+        at: &[("PM101", 47)],
+        ..E
+    },
     // ------------------------------------------------------------- huawei-csi
     huawei_csi_networkpolicies_ungoverned => Expect {
         file: "fixtures/huawei-csi/huawei-csi-networkpolicies-ungoverned.yaml",
@@ -460,6 +515,48 @@ fixtures! {
         decided: &[("huawei-csi/controller-to-storage-management", 50)],
         ..E
     },
+    huawei_csi_helm_custom_ports => Expect {
+        file: "fixtures/huawei-csi/huawei-csi-helm-custom-ports.yaml",
+        flows: &[
+            // No host firewall in this run: only the ports change. The iptables layer fixture
+            // `huawei-csi-controller-helm-custom-ports` lints this file with one.
+            ("huawei-csi/apiserver-to-controller-webhook", "ungoverned"),
+            ("huawei-csi/kubelet-to-controller-liveness", "ungoverned"),
+            ("huawei-csi/kubelet-to-node-liveness", "ungoverned"),
+        ],
+        absent: &["PM601", "PM602"],
+        ports: &[
+            ("huawei-csi/apiserver-to-controller-webhook", 5443, 96),
+            ("huawei-csi/kubelet-to-controller-liveness", 9818, 34),
+            ("huawei-csi/kubelet-to-node-liveness", 9800, 248),
+        ],
+        ..E
+    },
+    huawei_csi_manual_deploy_ports_disagree => Expect {
+        file: "fixtures/huawei-csi/huawei-csi-manual-deploy-ports-disagree.yaml",
+        flows: &[
+            ("huawei-csi/apiserver-to-controller-webhook", "ungoverned"),
+            ("huawei-csi/kubelet-to-controller-liveness", "ungoverned"),
+        ],
+        rules: &["PM601"],
+        absent: &["PM602"],
+        // The flags win; the stale containerPorts, probe port and Service targetPort are PM601.
+        ports: &[
+            ("huawei-csi/apiserver-to-controller-webhook", 5443, 56),
+            ("huawei-csi/kubelet-to-controller-liveness", 9818, 31),
+        ],
+        at: &[("PM601", 62), ("PM601", 80), ("PM601", 85), ("PM601", 107)],
+        ..E
+    },
+    huawei_csi_webhook_port_from_configmap => Expect {
+        file: "fixtures/huawei-csi/huawei-csi-webhook-port-from-configmap.yaml",
+        // Not resolvable: the chart's default stays, never the containerPort's 5443.
+        flows: &[("huawei-csi/apiserver-to-controller-webhook", "ungoverned")],
+        rules: &["PM602"],
+        absent: &["PM601"],
+        at: &[("PM602", 39)],
+        ..E
+    },
     huawei_csi_cluster_dns_admits_pods_only => Expect {
         file: "fixtures/huawei-csi/huawei-csi-cluster-dns-admits-pods-only.yaml",
         flows: &[
@@ -566,6 +663,12 @@ fn check(e: &Expect, name: &str) {
             flow.status, flow.reason
         );
     }
+    for id in e.not_required {
+        assert!(
+            report.flows.iter().all(|f| f.id != *id),
+            "{file}: flow {id} should not be required"
+        );
+    }
     for rule in e.rules {
         assert!(
             fired.contains(rule),
@@ -598,6 +701,38 @@ fn check(e: &Expect, name: &str) {
                 .any(|d| d.line == *line && d.file == file),
             "{file}: flow {id} should be decided at line {line}: {:?}",
             flow.decided_by
+        );
+    }
+    if e.rules.contains(&"PM602") {
+        // The unresolved port keeps the chart's default, and the flow says so.
+        let noted: Vec<&str> = report
+            .flows
+            .iter()
+            .filter(|f| f.port_source.as_ref().is_some_and(|s| s.from == "chart"))
+            .map(|f| f.reason.as_str())
+            .collect();
+        assert!(
+            noted.iter().any(|r| r.contains("cannot be resolved")),
+            "{file}: a flow should note the unresolved port: {noted:?}"
+        );
+    }
+    for (id, port, line) in e.ports {
+        let flow = report
+            .flows
+            .iter()
+            .find(|f| f.id == *id)
+            .unwrap_or_else(|| panic!("{file}: flow {id} not in the report"));
+        assert_eq!(flow.ports, vec![port.to_string()], "{file}: ports of {id}");
+        let at = flow.port_source.as_ref().and_then(|s| s.at.clone());
+        let want = format!("{file}:{line}:");
+        assert!(
+            at.as_deref().is_some_and(|a| a.starts_with(&want)),
+            "{file}: flow {id} should take its port from line {line}, not {at:?}"
+        );
+        assert!(
+            flow.reason.contains(&want),
+            "{file}: the reason of {id} should name {want}: {}",
+            flow.reason
         );
     }
     if e.clean {
@@ -687,7 +822,7 @@ fn every_fixture_is_in_the_table() {
         "profiles without a manifest: {orphans:?}"
     );
     for e in &table {
-        let located = !e.at.is_empty() || !e.decided.is_empty();
+        let located = !e.at.is_empty() || !e.decided.is_empty() || !e.ports.is_empty();
         assert!(located, "{}: assert at least one line", e.file);
     }
 }

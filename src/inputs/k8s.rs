@@ -140,11 +140,14 @@ fn read_object(
             }
         }
         ("", "Namespace") => read_namespace(node).map(|n| model.namespaces.push(n)),
-        (_, k) if WORKLOAD_KINDS.contains(&k) => read_workload(node, k).map(|w| {
+        (_, k) if WORKLOAD_KINDS.contains(&k) => read_workload(node, k, findings).map(|w| {
             if let Some(w) = w {
                 model.workloads.push(w)
             }
         }),
+        ("", "Service") => {
+            super::workload_ports::read_service(node).map(|s| model.services.push(s))
+        }
         (g, k) if super::calico::handles(g, k) => {
             layer_ignore(node, model);
             super::calico::read(node, api_version, k, &mut model.layers, findings)
@@ -641,7 +644,7 @@ fn read_namespace(node: &Node) -> R<Namespace> {
     })
 }
 
-fn read_workload(node: &Node, kind: &str) -> R<Option<Workload>> {
+fn read_workload(node: &Node, kind: &str, findings: &mut Vec<Finding>) -> R<Option<Workload>> {
     let meta = opt_map(node, "metadata")?;
     let name = meta_str(meta, "name", "")?;
     let namespace = meta_str(meta, "namespace", "default")?;
@@ -673,29 +676,23 @@ fn read_workload(node: &Node, kind: &str) -> R<Option<Workload>> {
         Some(s) => opt_bool(s, "hostNetwork")?.unwrap_or(false),
         None => false,
     };
-    let mut container_ports = Vec::new();
-    if let Some(s) = pod_spec {
-        for key in ["containers", "initContainers"] {
-            for c in opt_seq(s, key)?.unwrap_or_default() {
-                if c.as_map().is_none() {
-                    continue;
-                }
-                for p in opt_seq(c, "ports")?.unwrap_or_default() {
-                    let Some(port) = p.get("containerPort") else {
-                        continue;
-                    };
-                    let Value::Int(port) = port.value else {
-                        return Err(type_error(port, "containerPort", "a whole number"));
-                    };
-                    container_ports.push(ContainerPort {
-                        name: opt_str(p, "name")?.map(str::to_string),
-                        port,
-                        protocol: opt_str(p, "protocol")?.unwrap_or("TCP").to_string(),
-                    });
-                }
-            }
-        }
-    }
+    let containers = match pod_spec {
+        Some(s) => super::workload_ports::read_containers(s, findings)?,
+        None => Vec::new(),
+    };
+    let container_ports = containers
+        .iter()
+        .flat_map(|c| &c.ports)
+        .map(|p| ContainerPort {
+            name: p.name.clone(),
+            port: p.port,
+            protocol: p.protocol.clone(),
+        })
+        .collect();
+    let dns_policy = match pod_spec {
+        Some(s) => opt_str(s, "dnsPolicy")?.map(str::to_string),
+        None => None,
+    };
     Ok(Some(Workload {
         kind: kind.to_string(),
         name,
@@ -704,5 +701,7 @@ fn read_workload(node: &Node, kind: &str) -> R<Option<Workload>> {
         host_network,
         container_ports,
         loc: object_loc(node),
+        dns_policy,
+        containers,
     }))
 }

@@ -10,6 +10,7 @@ pub mod iptables;
 pub mod k8s;
 pub mod nft;
 pub mod validate;
+pub mod workload_ports;
 
 use crate::finding::Finding;
 use crate::model::Model;

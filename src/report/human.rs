@@ -101,6 +101,7 @@ pub fn render(report: &Report, sources: &[SourceFile], opts: &HumanOptions) -> S
     }
     if !opts.quiet {
         out.push_str(&flow_table(report));
+        out.push_str(&port_sources(report));
         let s = &report.summary;
         let _ = writeln!(
             out,
@@ -144,4 +145,31 @@ pub fn flow_table(report: &Report) -> String {
         })
         .collect();
     super::matrix::text_table(&header, &rows)
+}
+
+/// Where the ports that the profile or a driver's workloads set came from (the rest are the
+/// charts' defaults).
+pub fn port_sources(report: &Report) -> String {
+    let mut out = String::new();
+    for f in &report.flows {
+        let Some(source) = &f.port_source else {
+            continue;
+        };
+        if out.is_empty() {
+            out.push_str("\nPorts set by the profile or the workloads (the others are the charts' defaults):\n");
+        }
+        let _ = write!(out, "  {} {} {}: ", f.id, f.protocol, f.ports.join(","));
+        match source.from.as_str() {
+            "chart" => out.push_str("the chart's default"),
+            _ => out.push_str(&source.detail),
+        }
+        if let Some(at) = &source.at {
+            let _ = write!(out, " ({at})");
+        }
+        out.push('\n');
+        for n in &source.notes {
+            let _ = writeln!(out, "    note: {n}");
+        }
+    }
+    out
 }

@@ -39,6 +39,10 @@ pub struct FlowReport {
     pub status: String,
     pub reason: String,
     pub decided_by: Vec<Decision>,
+    /// Where the port came from, when the profile or a driver's workload set it (absent: the
+    /// chart's default).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port_source: Option<crate::workload_settings::PortSource>,
 }
 
 #[derive(Debug, Clone, Serialize)]

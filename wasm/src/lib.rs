@@ -79,6 +79,18 @@ export interface FlowReport {
   status: FlowStatus;
   reason: string;
   decided_by: Decision[];
+  /** Where the port came from, when the profile or a driver's workload set it (absent: the
+   *  chart's default). */
+  port_source?: PortSource;
+}
+
+export interface PortSource {
+  from: "profile" | "workload" | "chart";
+  /** What set it, such as `--web-hook-port=5443 in container ... of Deployment ns/name`. */
+  detail: string;
+  /** `file:line:column` of what set it. */
+  at?: string;
+  notes?: string[];
 }
 
 /** A finding. Locations are 1-based; columns count characters; `null` when no file expresses it. */
